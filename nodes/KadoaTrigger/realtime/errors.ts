@@ -1,0 +1,45 @@
+/**
+ * What can go wrong talking to Kadoa, sorted by what the caller should do about it.
+ * Messages are written for the person who set up the workflow, and never carry the API key,
+ * the token or a URL with the token.
+ */
+export type KadoaErrorKind =
+	/** Kadoa refused the API key (wrong, revoked). Retrying will not help. */
+	| 'auth'
+	/** The key is fine but the account may not use realtime (an Enterprise feature). */
+	| 'access'
+	/** The configured endpoint is not a Kadoa endpoint (wrong URL, unknown host, bad answer). */
+	| 'config'
+	/** Network trouble, 5xx, 429, timeouts: retry with backoff. */
+	| 'transient';
+
+export class KadoaError extends Error {
+	constructor(
+		readonly kind: KadoaErrorKind,
+		message: string,
+		readonly hint?: string,
+		readonly retryAfterMs?: number,
+	) {
+		super(message);
+		this.name = 'KadoaError';
+	}
+
+	get retryable(): boolean {
+		return this.kind === 'transient';
+	}
+}
+
+export const HINTS = {
+	auth: 'Check the API key in the Kadoa API credential (Kadoa dashboard → Settings → API keys).',
+	access:
+		'Realtime events are a Kadoa Enterprise feature: ask Kadoa to enable realtime (WebSocket) delivery for your team.',
+	unreachable: 'Check that the API and Realtime URLs in the credential are right and that n8n can reach them.',
+	config: 'Check the API URL and Realtime URL in the Kadoa API credential (leave them empty for Kadoa\'s defaults).',
+} as const;
+
+/** Error codes that mean "this host name or address is wrong", not "the network hiccuped". */
+const CONFIG_NETWORK_CODES = new Set(['ENOTFOUND', 'ERR_INVALID_URL', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN']);
+
+export function isConfigNetworkCode(code: string): boolean {
+	return CONFIG_NETWORK_CODES.has(code);
+}

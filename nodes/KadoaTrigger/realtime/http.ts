@@ -1,0 +1,126 @@
+/**
+ * One small JSON-over-HTTP request with the bounds the Kadoa endpoints need: a total
+ * timeout (a stalled server must not freeze the caller), a response size cap, and an
+ * optional keep-alive agent (acknowledgements are many small requests to one host).
+ */
+import * as http from 'http';
+import * as https from 'https';
+
+export interface HttpResponse {
+	status: number;
+	headers: http.IncomingHttpHeaders;
+	body: string;
+}
+
+export interface HttpRequestOptions {
+	method: 'GET' | 'POST';
+	headers?: Record<string, string>;
+	body?: string;
+	timeoutMs: number;
+	maxResponseBytes?: number;
+	agent?: http.Agent;
+	signal?: AbortSignal;
+}
+
+/** Network-level failure (refused, reset, DNS, timeout): worth retrying. */
+export class NetworkError extends Error {
+	constructor(
+		message: string,
+		readonly code: string,
+	) {
+		super(message);
+		this.name = 'NetworkError';
+	}
+}
+
+export function httpRequest(url: string, options: HttpRequestOptions): Promise<HttpResponse> {
+	const target = new URL(url);
+	const transport = target.protocol === 'https:' ? https : http;
+	const maxBytes = options.maxResponseBytes ?? 1024 * 1024;
+	const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+	if (options.body !== undefined) {
+		headers['content-type'] ??= 'application/json';
+		headers['content-length'] = String(Buffer.byteLength(options.body));
+	}
+
+	return new Promise<HttpResponse>((resolve, reject) => {
+		let settled = false;
+		const finish = (error: Error | undefined, response?: HttpResponse) => {
+			if (settled) return;
+			settled = true;
+			clearTimeout(timer);
+			options.signal?.removeEventListener('abort', onAbort);
+			if (error) reject(error);
+			else resolve(response as HttpResponse);
+		};
+		const request = transport.request(target, {
+			method: options.method,
+			headers,
+			agent: options.agent,
+		});
+		// A total deadline, not an idle one: a server that trickles bytes must not hold us.
+		const timer = setTimeout(() => {
+			request.destroy();
+			finish(new NetworkError(`no answer from ${target.host} within ${options.timeoutMs} ms`, 'ETIMEDOUT'));
+		}, options.timeoutMs);
+		const onAbort = () => {
+			request.destroy();
+			finish(new NetworkError('request aborted', 'ABORTED'));
+		};
+		if (options.signal?.aborted) return onAbort();
+		options.signal?.addEventListener('abort', onAbort, { once: true });
+
+		request.on('error', (error: NodeJS.ErrnoException) => {
+			finish(new NetworkError(`cannot reach ${target.host}: ${error.code ?? error.message}`, error.code ?? 'EUNKNOWN'));
+		});
+		request.on('response', (response) => {
+			const chunks: Buffer[] = [];
+			let size = 0;
+			response.on('data', (chunk: Buffer) => {
+				size += chunk.length;
+				if (size > maxBytes) {
+					request.destroy();
+					finish(new NetworkError(`answer from ${target.host} is larger than ${maxBytes} bytes`, 'ETOOLARGE'));
+					return;
+				}
+				chunks.push(chunk);
+			});
+			response.on('end', () => {
+				finish(undefined, {
+					status: response.statusCode ?? 0,
+					headers: response.headers,
+					body: Buffer.concat(chunks).toString('utf8'),
+				});
+			});
+			response.on('error', (error: NodeJS.ErrnoException) => {
+				finish(new NetworkError(`connection to ${target.host} broke: ${error.code ?? error.message}`, error.code ?? 'EUNKNOWN'));
+			});
+		});
+		request.end(options.body);
+	});
+}
+
+/** Seconds or HTTP-date from a Retry-After header, in ms; undefined when absent or unusable. */
+export function retryAfterMs(headers: http.IncomingHttpHeaders): number | undefined {
+	const raw = headers['retry-after'];
+	if (typeof raw !== 'string' || raw.trim() === '') return undefined;
+	const seconds = Number(raw);
+	if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+	const date = Date.parse(raw);
+	return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** Kadoa error bodies carry `error` or `message`; keep only a short, printable piece. */
+export function errorDetail(body: string): string {
+	try {
+		const parsed: unknown = JSON.parse(body);
+		if (parsed && typeof parsed === 'object') {
+			const record = parsed as Record<string, unknown>;
+			const text = record.message ?? record.error ?? record.detail;
+			if (typeof text === 'string') return text.slice(0, 300);
+		}
+	} catch {
+		// not JSON: fall through to the raw text
+	}
+	return body.replace(/\s+/g, ' ').trim().slice(0, 300);
+}
