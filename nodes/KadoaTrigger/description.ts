@@ -23,7 +23,7 @@ export const EVENT_TYPES: INodePropertyOptions[] = [
 
 export const ACK_MODES: INodePropertyOptions[] = [
 	{
-		name: 'When Handed to n8n',
+		name: 'When Emitted',
 		value: 'emitted',
 		description:
 			'Acknowledge as soon as n8n accepted the execution. Fastest; an execution that fails is not delivered again.',
@@ -58,6 +58,7 @@ export const OUTPUT_MODES: INodePropertyOptions[] = [
 
 export const properties: INodeProperties[] = [
 	{
+		// eslint-disable-next-line n8n-nodes-base/node-param-display-name-miscased -- a notice is a sentence, not a title
 		displayName:
 			'Realtime events are a Kadoa Enterprise feature. Choose the event types Kadoa sends to the WebSocket channel in Kadoa\'s notification settings.',
 		name: 'notice',
@@ -82,7 +83,8 @@ export const properties: INodeProperties[] = [
 		},
 		default: [],
 		description:
-			'Only events about these Kadoa workflows start this workflow; none selected means all. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a> (an array or a comma-separated list).',
+			'Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+		hint: 'Only events about these Kadoa workflows start this workflow; none selected means all. An expression may give an array or a comma-separated list of IDs.',
 	},
 	{
 		displayName: 'Acknowledge',

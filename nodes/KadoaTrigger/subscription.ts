@@ -23,7 +23,7 @@ export const CLOSE_BUDGET_MS = 10_000;
  * trigger keeps retrying quietly instead (n8n would not retry a failed update).
  */
 function failFastOnOutage(mode: WorkflowActivateMode | undefined): boolean {
-	return mode === 'manual' || mode === 'activate' || mode === 'create';
+	return mode === 'manual' || mode === 'activate';
 }
 
 export async function startSubscription(context: ITriggerFunctions, settings: TriggerSettings): Promise<ITriggerResponse> {
@@ -45,7 +45,7 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 		executionTimeoutMs: settings.executionTimeoutMs,
 		resume,
 		acknowledger,
-		starter: n8nExecutionStarter(context),
+		starter: n8nExecutionStarter(context, settings.ackMode !== 'executionSucceeded'),
 		flow: { pause: () => client?.pause(), resume: () => client?.resume() },
 		logger,
 	});

@@ -204,6 +204,7 @@ class N8nInstance {
     this.pid = null;
     this.exited = null; // { code, signal } once the n8n process exited
     this.knownPids = new Map(); // pid -> starttime, every process seen in n8n's tree
+    this.cliChildren = new Set(); // running `n8n <command>` CLI processes
     this.apiKey = null;
     this.cookie = null;
     this.browserId = `e2e-${makeId()}`;
@@ -243,7 +244,6 @@ class N8nInstance {
       N8N_HOST: '127.0.0.1',
       N8N_PORT: String(this.port),
       N8N_PROTOCOL: 'http',
-      WEBHOOK_URL: `${this.baseUrl}/`,
       N8N_EDITOR_BASE_URL: `${this.baseUrl}/`,
       N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
       N8N_RUNNERS_BROKER_PORT: String(this.brokerPort),
@@ -262,11 +262,14 @@ class N8nInstance {
       N8N_LOG_LEVEL: this.logLevel,
       GENERIC_TIMEZONE: 'UTC',
       TZ: 'UTC',
+      NO_COLOR: '1', // n8n's logger colours even when not on a TTY: plain text is greppable
     });
     if (this.major >= 2) {
       env.N8N_DISABLED_MODULES = 'mcp-registry'; // stops an outbound call at start-up; 1.x rejects the name
+      env.N8N_WEBHOOK_URL = `${this.baseUrl}/`; // 2.x deprecates WEBHOOK_URL
     } else {
-      env.N8N_EXPRESSION_ENGINE = 'legacy';
+      env.WEBHOOK_URL = `${this.baseUrl}/`;
+      env.N8N_EXPRESSION_ENGINE = 'legacy'; // n8n 1.x on Node 20 (see n8n-trigger-notes.md)
     }
     for (const [k, v] of Object.entries(this.extraEnv)) {
       if (v === undefined || v === null) delete env[k];
@@ -309,6 +312,32 @@ class N8nInstance {
     }
   }
 
+  /**
+   * Files under this instance's temp folder (n8n log, n8n's event logs, the sqlite database and
+   * its WAL, config, ...; installed packages excluded) whose bytes contain `needle`. A secret
+   * that n8n stores encrypted and never logs gives []. Returns paths relative to the temp folder.
+   */
+  findInFiles(needle) {
+    const hits = [];
+    const buf = Buffer.from(String(needle));
+    const walk = (dir) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) {
+          if (e.name !== 'node_modules') walk(p);
+        } else if (e.isFile()) {
+          try {
+            if (fs.readFileSync(p).includes(buf)) hits.push(path.relative(this.root, p));
+          } catch {
+            /* vanished */
+          }
+        }
+      }
+    };
+    walk(this.root);
+    return hits;
+  }
+
   /** The last n lines of the log (for failure reports). */
   logTail(n = 60) {
     return this.readLog().split('\n').slice(-n).join('\n');
@@ -329,6 +358,7 @@ class N8nInstance {
         env: this.env(),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      this.cliChildren.add(child);
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => {
@@ -349,10 +379,12 @@ class N8nInstance {
       }, timeoutMs);
       child.on('error', (e) => {
         clearTimeout(timer);
+        this.cliChildren.delete(child);
         reject(e);
       });
       child.on('close', (code, signal) => {
         clearTimeout(timer);
+        this.cliChildren.delete(child);
         const ms = now() - t0;
         this._log(`n8n ${args[0]} exited ${code ?? signal} after ${ms} ms`);
         const r = { code, signal, stdout, stderr, ms };
@@ -386,23 +418,24 @@ class N8nInstance {
   }
 
   /**
-   * Imports one workflow (object). A missing `id` gets a fixed 16-character one; missing
-   * `settings`, `connections`, `pinData` get defaults. Returns the id. Inactive until
-   * activateWorkflow(id).
+   * Imports one workflow (object) or several (array, one CLI run). A missing `id` gets a
+   * 16-character one; missing `name`, `settings`, `connections`, `pinData` get defaults.
+   * Returns the id (or the ids). Inactive until activateWorkflow(id).
    */
   async importWorkflow(wf) {
-    const full = {
+    const list = (Array.isArray(wf) ? wf : [wf]).map((w) => ({
       name: 'E2E workflow',
       settings: { executionOrder: 'v1' },
       connections: {},
       pinData: {},
-      ...wf,
-      id: wf.id || makeId(),
+      ...w,
+      id: w.id || makeId(),
       active: false,
-    };
-    const file = this._writeWork(`workflow-${full.id}.json`, full);
+    }));
+    const file = this._writeWork(`workflows-${makeId()}.json`, list);
     await this.cli(['import:workflow', `--input=${file}`]);
-    return full.id;
+    const ids = list.map((w) => w.id);
+    return Array.isArray(wf) ? ids : ids[0];
   }
 
   /** Marks an imported workflow active, so `n8n start` activates its triggers. Before start(). */
@@ -641,6 +674,7 @@ class N8nInstance {
   _emergencyCleanup() {
     try {
       if (this.proc && !this.exited) this._killLeftovers('SIGKILL');
+      for (const c of this.cliChildren) if (c.exitCode === null && c.signalCode === null) process.kill(c.pid, 'SIGKILL');
     } catch {
       /* best effort */
     }
@@ -735,6 +769,24 @@ class N8nInstance {
     const r = await this.request(method, `/api/v1${urlPath}`, { body, headers: { 'x-n8n-api-key': this.apiKey } });
     if (r.status >= 400) throw new Error(`${method} /api/v1${urlPath} → ${r.status}: ${r.text.slice(0, 500)}`);
     return r.json;
+  }
+
+  /** GET a path as the owner (session cookie), e.g. the editor's type files. */
+  async ownerGet(urlPath) {
+    if (!this.cookie) await this.setupOwner();
+    const r = await this.request('GET', urlPath, { headers: { cookie: this.cookie, 'browser-id': this.browserId } });
+    if (r.status >= 400) throw new Error(`GET ${urlPath} → ${r.status}: ${r.text.slice(0, 300)}`);
+    return r.json;
+  }
+
+  /** Node types this n8n loaded: [{ name: 'n8n-nodes-x.y', displayName, version, ... }]. */
+  nodeTypes() {
+    return this.ownerGet('/types/nodes.json');
+  }
+
+  /** Credential types this n8n loaded: [{ name, displayName, properties, ... }]. */
+  credentialTypes() {
+    return this.ownerGet('/types/credentials.json');
   }
 
   /**

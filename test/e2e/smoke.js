@@ -110,6 +110,7 @@ async function main() {
 
     const log = n8n.readLog();
     assert.ok(!log.includes(secret), 'the credential secret never appears in the n8n log');
+    assert.deepStrictEqual(n8n.findInFiles(secret), [], 'the secret is nowhere on disk in clear (log, event log, database)');
     assert.ok(/n8n ready after/.test(log));
     ok = true;
   } catch (e) {

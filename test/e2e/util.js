@@ -1,6 +1,10 @@
 'use strict';
 // Small helpers shared by the e2e scenarios.
 
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
 /** Times named phases and prints them as a table. */
 class Timer {
   constructor() {
@@ -50,4 +54,23 @@ function printFailureLog(n8n, lines = 80) {
   }
 }
 
-module.exports = { Timer, printFailureLog };
+/**
+ * `npm pack` of a package folder into destDir (created if needed); returns the tarball's path.
+ * Uses the given Node's npm when nodeBin is set. Scripts are not run (--ignore-scripts): build first.
+ */
+function npmPack(pkgDir, destDir, { nodeBin } = {}) {
+  fs.mkdirSync(destDir, { recursive: true });
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('npm_')) delete env[k];
+  if (nodeBin) env.PATH = `${nodeBin}:${env.PATH}`;
+  const r = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', destDir], {
+    cwd: pkgDir,
+    env,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`npm pack in ${pkgDir} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  const [info] = JSON.parse(r.stdout);
+  return path.join(destDir, info.filename);
+}
+
+module.exports = { Timer, printFailureLog, npmPack };

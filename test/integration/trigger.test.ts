@@ -33,7 +33,7 @@ describe('Kadoa Trigger against the simulator', () => {
 			data: change.data,
 			differences: change.differences,
 		});
-		expect(trigger.emissions[0].deduplicationKey).toBe(`kadoa:${event.id}`);
+		expect(trigger.emissions[0].deduplicationKey).toBe(`kadoa:wf-test-0000001:node-1:${event.id}`);
 		expect(sim.acks.filter((ack) => ack.id === event.id)).toHaveLength(1);
 		// The ack came after the emit.
 		expect(sim.acks[0].at).toBeGreaterThanOrEqual(trigger.emissions[0].at);

@@ -11,11 +11,11 @@ interface CliArgs {
 	demoIntervalMs: number;
 }
 
-function usage(msg: string): never {
+function usage(msg: string, code = 2): never {
 	process.stderr.write(
-		`kadoa-sim: ${msg}\nusage: cli.js --port N [--heartbeat-ms MS] [--api-key KEY]... [--team-id T] [--token-ttl-ms MS] [--realtime-disabled] [--demo [--demo-interval-ms MS]]\n`,
+		`${msg ? `kadoa-sim: ${msg}\n` : ''}usage: cli.js --port N [--heartbeat-ms MS] [--api-key KEY]... [--team-id T] [--token-ttl-ms MS] [--realtime-disabled] [--demo [--demo-interval-ms MS]]\n`,
 	);
-	process.exit(2);
+	process.exit(code);
 }
 
 function parseArgs(argv: string[]): CliArgs {
@@ -62,7 +62,7 @@ function parseArgs(argv: string[]): CliArgs {
 				break;
 			case '--help':
 			case '-h':
-				usage('help');
+				usage('', 0);
 				break;
 			default:
 				usage(`unknown argument ${a}`);

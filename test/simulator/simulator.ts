@@ -202,6 +202,13 @@ function rawToBuffer(d: RawData): Buffer {
 	return Buffer.from(d);
 }
 
+/** `evt-000001-1a2b3c4d`: Math.random suffices for uniqueness, and crypto is the top cost of a 20k burst. */
+function eventId(n: number): string {
+	return `evt-${String(n).padStart(6, '0')}-${Math.floor(Math.random() * 0x100000000)
+		.toString(16)
+		.padStart(8, '0')}`;
+}
+
 function frameOf(ev: PublishedEvent): Buffer {
 	const frame: Record<string, unknown> = { type: ev.type, timestamp: ev.timestamp, id: ev.id, _cursor: ev.cursor };
 	frame[ev.payloadKey] = ev.data;
@@ -429,17 +436,31 @@ export class KadoaSimulator {
 		const type = spec.type ?? 'workflow_data_change';
 		const workflowIds = this.workflows.length ? this.workflows.map((w) => w.id) : [undefined];
 		const template = sizedDataChangePayload(spec.rowBytes ?? 2000, { seed: 7, workflowId: workflowIds[0] });
+		const payloadKey = spec.payloadKey ?? 'data';
+		// The rows are the same in every event of a burst: serialise them once and splice the
+		// per-event fields around them (same bytes as JSON.stringify of the event, ~3x faster).
+		const rowsJson = JSON.stringify(template.data);
+		const diffJson = JSON.stringify(template.differences);
+		const head = `{"type":${JSON.stringify(type)},"timestamp":`;
+		const tail = `,"url":${JSON.stringify(template.url)},"createdAt":`;
 		let first: string | undefined;
 		let last: string | undefined;
 		for (let i = 0; i < spec.count; i++) {
 			// Rows are shared between events: only the frames (serialised once) cost memory.
 			const data: ChangePayload = {
-				...template,
 				id: hexId(),
 				workflowId: workflowIds[i % workflowIds.length] ?? template.workflowId,
+				data: template.data,
+				differences: template.differences,
+				url: template.url,
 				createdAt: new Date().toISOString(),
 			};
-			const ev = this.store({ type, data, payloadKey: spec.payloadKey });
+			const ev = this.store({ type, data, payloadKey }, (e) =>
+				Buffer.from(
+					`${head}${e.timestamp},"id":${JSON.stringify(e.id)},"_cursor":"${e.cursor}","${payloadKey}":{"id":"${data.id}",` +
+						`"workflowId":${JSON.stringify(data.workflowId)},"data":${rowsJson},"differences":${diffJson}${tail}"${data.createdAt}"}}`,
+				),
+			);
 			this.broadcastFrame(this.frames[this.frames.length - 1], ev.id);
 			if (type === 'workflow_data_change') this.changes.push(data);
 			first ??= ev.cursor;
@@ -472,10 +493,10 @@ export class KadoaSimulator {
 		this.workflows = workflows;
 	}
 
-	private store(spec: PublishSpec): PublishedEvent {
+	private store(spec: PublishSpec, serialise: (ev: PublishedEvent) => Buffer = frameOf): PublishedEvent {
 		const n = ++this.seq;
 		const ev: PublishedEvent = {
-			id: spec.id ?? `evt-${String(n).padStart(6, '0')}-${randomBytes(4).toString('hex')}`,
+			id: spec.id ?? eventId(n),
 			cursor: `c-${String(n).padStart(10, '0')}`,
 			type: spec.type,
 			timestamp: spec.timestamp ?? Date.now(),
@@ -483,7 +504,7 @@ export class KadoaSimulator {
 			data: spec.data,
 			bytes: 0,
 		};
-		const frame = frameOf(ev);
+		const frame = serialise(ev);
 		ev.bytes = frame.length;
 		this.stored.push(ev);
 		this.frames.push(frame);
@@ -655,7 +676,7 @@ export class KadoaSimulator {
 		}
 		const n = ++this.seq;
 		const ev: PublishedEvent = {
-			id: `evt-${String(n).padStart(6, '0')}-${randomBytes(4).toString('hex')}`,
+			id: eventId(n),
 			cursor: `c-${String(n).padStart(10, '0')}`,
 			type: spec.type,
 			timestamp: Date.now(),

@@ -42,12 +42,23 @@ function deferred(context: ITriggerFunctions): DonePromise {
 	return { promise, resolve, reject };
 }
 
-export function n8nExecutionStarter(context: ITriggerFunctions): ExecutionStarter {
+/**
+ * n8n 2.x refuses a second execution with the same de-duplication key for as long as the
+ * first execution is stored: a guard behind our own id window (multi-main failover, lost
+ * static data). Keys are global in n8n, hence the workflow and node in it. Not used when a
+ * failed execution must be able to run again (acknowledge on success only).
+ */
+export function deduplicationKey(workflowId: string | undefined, nodeId: string, eventId: string): string {
+	return `kadoa:${workflowId ?? '-'}:${nodeId}:${eventId}`;
+}
+
+export function n8nExecutionStarter(context: ITriggerFunctions, useDeduplicationKey: boolean): ExecutionStarter {
+	const workflowId = context.getWorkflow().id;
+	const nodeId = context.getNode().id;
 	return {
 		start(items: Json[], eventId: string | undefined, awaitOutcome: boolean) {
 			const data: INodeExecutionData[][] = [items.map((json) => ({ json: json as IDataObject }))];
-			// With n8n 2.x, the key lets n8n itself refuse a second execution of one Kadoa event.
-			const key = eventId === undefined ? undefined : `kadoa:${eventId}`;
+			const key = useDeduplicationKey && eventId !== undefined ? deduplicationKey(workflowId, nodeId, eventId) : undefined;
 			if (!awaitOutcome) {
 				context.emit(data, undefined, undefined, key);
 				return;

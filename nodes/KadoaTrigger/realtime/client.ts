@@ -69,6 +69,8 @@ interface Connection {
 	openedAt?: number;
 	lastFrameAt: number;
 	draining: boolean;
+	/** Set when ws refused a frame over maxPayload (the close code then reads 1006). */
+	frameTooLarge?: boolean;
 	watchdog?: NodeJS.Timeout;
 	drainCutoff?: NodeJS.Timeout;
 }
@@ -196,6 +198,7 @@ export class RealtimeClient {
 		this.state = this.state === 'idle' ? 'connecting' : 'reconnecting';
 		const abort = new AbortController();
 		this.attemptAbort = abort;
+		let failure: KadoaError | undefined;
 		try {
 			const { accessToken, teamId } = await fetchRealtimeToken(
 				this.options.endpoints,
@@ -203,16 +206,18 @@ export class RealtimeClient {
 				this.settings.tokenTimeoutMs,
 				abort.signal,
 			);
-			if (this.isClosed()) return;
-			this.token = accessToken;
-			await this.openSocket(accessToken, teamId);
+			if (!this.isClosed()) {
+				this.token = accessToken;
+				await this.openSocket(accessToken, teamId);
+			}
 		} catch (error) {
-			if (this.isClosed()) return;
-			this.onAttemptFailed(toKadoaError(error));
+			failure = toKadoaError(error);
 		} finally {
 			this.attemptInFlight = false;
 			if (this.attemptAbort === abort) this.attemptAbort = undefined;
 		}
+		// Judged after the attempt is over, so that the retry it schedules is not refused.
+		if (failure && !this.isClosed()) this.onAttemptFailed(failure);
 	}
 
 	private onAttemptFailed(error: KadoaError): void {
@@ -314,6 +319,10 @@ export class RealtimeClient {
 					reject(socketError(error));
 					return;
 				}
+				if ((error as NodeJS.ErrnoException).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+					connection.frameTooLarge = true;
+					return;
+				}
 				this.log('warn', `Kadoa realtime socket error: ${error.message}`, { connection: connection.serial });
 			});
 			socket.on('close', (code: number, reason: Buffer) => {
@@ -366,8 +375,9 @@ export class RealtimeClient {
 			this.log('info', 'Kadoa realtime: draining connection closed; replacement pending', { code });
 			return;
 		}
-		const why = code === 1009 ? `a frame was larger than the ${Math.round(this.settings.maxFrameBytes / 1048576)} MiB limit` : `closed with code ${code}${reason ? ` "${reason}"` : ''}`;
-		if (code === 1009) this.log('error', `Kadoa realtime: ${why}; raise "Max Frame Size" if such events are expected`);
+		const tooLarge = code === 1009 || connection.frameTooLarge === true;
+		const why = tooLarge ? `a frame was larger than the ${formatBytes(this.settings.maxFrameBytes)} limit` : `closed with code ${code}${reason ? ` "${reason}"` : ''}`;
+		if (tooLarge) this.log('error', `Kadoa realtime: ${why}; raise "Max Frame Size" if such events are expected`);
 		this.scheduleReconnect(why);
 	}
 
@@ -459,6 +469,10 @@ export class RealtimeClient {
 		connection.watchdog = undefined;
 		connection.drainCutoff = undefined;
 	}
+}
+
+function formatBytes(bytes: number): string {
+	return bytes >= 1048576 ? `${Math.round(bytes / 1048576)} MiB` : `${Math.round(bytes / 1024)} KiB`;
 }
 
 function socketError(error: Error): KadoaError {

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# End-to-end tests inside a real n8n (npm run test:e2e).
+#
+# Usage: test/e2e/run.sh [all | smoke | package | kadoa | <scenario>...]
+#   smoke    n8n's own nodes only (schedule → HTTP Request → sink): needs nothing from this package
+#   package  a tiny fixture community package (test/e2e/fixture-package): the package path, no build
+#   kadoa    every test/e2e/kadoa-*.js scenario: builds and packs this package (npm run build,
+#            npm pack) and the simulator (npm run build:tools) first
+#   all      (default) smoke, package, then kadoa
+#   <name>   test/e2e/<name>.js (a kadoa-* name gets the build and the tarball too)
+# Env: N8N_E2E_VERSION (default 2.41.1), N8N_E2E_LOG_LEVEL (info; debug for n8n's debug log),
+#      N8N_E2E_KEEP=1 keep temp folders, N8N_E2E_ECHO=1 copy n8n's output to stderr,
+#      KADOA_E2E_TGZ=/path/to.tgz use this tarball instead of building and packing.
+# Scenarios run one after another (each starts its own n8n: ~750 MB RSS + task runner).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT="$PWD"
+log() { echo "[e2e] $*" >&2; }
+
+export N8N_E2E_VERSION="${N8N_E2E_VERSION:-2.41.1}"
+
+# Expand the arguments into scenario names.
+requested=("$@")
+[ ${#requested[@]} -eq 0 ] && requested=(all)
+scenarios=()
+for arg in "${requested[@]}"; do
+  case "$arg" in
+    all) scenarios+=(smoke package) ; for f in test/e2e/kadoa-*.js; do [ -e "$f" ] && scenarios+=("$(basename "$f" .js)"); done ;;
+    kadoa) for f in test/e2e/kadoa-*.js; do [ -e "$f" ] && scenarios+=("$(basename "$f" .js)"); done ;;
+    *) scenarios+=("${arg%.js}") ;;
+  esac
+done
+for s in "${scenarios[@]}"; do
+  [ -f "test/e2e/$s.js" ] || { log "no scenario test/e2e/$s.js"; exit 2; }
+done
+[ ${#scenarios[@]} -eq 0 ] && { log "no scenarios to run"; exit 2; }
+
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/n8n-e2e-run-XXXXXX")"
+child=""
+cleanup() { rm -rf "$TMP"; }
+# On Ctrl-C / SIGTERM: pass the signal to the running scenario (by its pid); its handler
+# kills its n8n (by pid) and removes its temp folders before exiting.
+on_signal() {
+  if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
+    kill -TERM "$child" 2>/dev/null || true
+    wait "$child" 2>/dev/null || true
+  fi
+  exit 130
+}
+trap cleanup EXIT
+trap on_signal INT TERM
+
+t0=$(date +%s%3N)
+log "installing n8n $N8N_E2E_VERSION (cached after the first run)"
+bash test/e2e/install-n8n.sh "$N8N_E2E_VERSION" > "$TMP/install.out"
+NODE_BIN="$(sed -n 's/^NODE_BIN=//p' "$TMP/install.out")"
+N8N_DIR="$(sed -n 's/^N8N_DIR=//p' "$TMP/install.out")"
+log "n8n ready in $N8N_DIR, node $("$NODE_BIN/node" --version) ($(( $(date +%s%3N) - t0 )) ms)"
+
+needs_package=0
+for s in "${scenarios[@]}"; do
+  case "$s" in kadoa-*) needs_package=1 ;; esac
+done
+if [ "$needs_package" = 1 ]; then
+  if [ -n "${KADOA_E2E_TGZ:-}" ]; then
+    [ -f "$KADOA_E2E_TGZ" ] || { log "KADOA_E2E_TGZ=$KADOA_E2E_TGZ does not exist"; exit 2; }
+    log "using $KADOA_E2E_TGZ"
+  else
+    t1=$(date +%s%3N)
+    log "npm run build"
+    if ! npm run build >"$TMP/build.log" 2>&1; then
+      cat "$TMP/build.log" >&2
+      log "FAIL: npm run build failed (the n8n-only scenarios run without it: test/e2e/run.sh smoke package)"
+      exit 1
+    fi
+    log "npm pack"
+    # --ignore-scripts: the build just ran; prepack would only build again.
+    if ! npm pack --ignore-scripts --pack-destination "$TMP" >"$TMP/pack.log" 2>&1; then
+      cat "$TMP/pack.log" >&2
+      log "FAIL: npm pack failed"
+      exit 1
+    fi
+    KADOA_E2E_TGZ="$(ls "$TMP"/n8n-nodes-kadoa-*.tgz)"
+    export KADOA_E2E_TGZ
+    log "packed $(basename "$KADOA_E2E_TGZ") ($(( $(date +%s%3N) - t1 )) ms)"
+  fi
+  export KADOA_E2E_TGZ
+  if [ -z "${KADOA_E2E_SIM:-}" ]; then
+    log "npm run build:tools (simulator)"
+    if ! npm run build:tools >"$TMP/tools.log" 2>&1; then
+      cat "$TMP/tools.log" >&2
+      log "FAIL: npm run build:tools failed"
+      exit 1
+    fi
+    export KADOA_E2E_SIM="$ROOT/build/test/simulator/cli.js"
+  fi
+fi
+
+failed=()
+for s in "${scenarios[@]}"; do
+  log "=== scenario $s ==="
+  ts=$(date +%s%3N)
+  node "test/e2e/$s.js" &
+  child=$!
+  if wait "$child"; then
+    log "=== $s passed ($(( $(date +%s%3N) - ts )) ms) ==="
+  else
+    log "=== $s FAILED ($(( $(date +%s%3N) - ts )) ms) ==="
+    failed+=("$s")
+  fi
+  child=""
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+  log "FAILED: ${failed[*]} (of ${scenarios[*]})"
+  exit 1
+fi
+log "all passed: ${scenarios[*]} ($(( $(date +%s%3N) - t0 )) ms)"
