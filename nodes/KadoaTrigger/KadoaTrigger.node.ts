@@ -1,6 +1,9 @@
 import {
 	NodeOperationError,
+	type ICredentialsDecrypted,
+	type ICredentialTestFunctions,
 	type IDataObject,
+	type INodeCredentialTestResult,
 	type ILoadOptionsFunctions,
 	type INodePropertyOptions,
 	type INodeType,
@@ -9,6 +12,7 @@ import {
 	type ITriggerResponse,
 } from 'n8n-workflow';
 
+import { checkCredential } from './api/credential-test';
 import { listWorkflows } from './api/workflows';
 import { properties } from './description';
 import { startSubscription } from './subscription';
@@ -37,6 +41,7 @@ export class KadoaTrigger implements INodeType {
 			{
 				name: 'kadoaApi',
 				required: true,
+				testedBy: 'kadoaApiConnectionTest',
 			},
 		],
 		triggerPanel: {
@@ -53,6 +58,16 @@ export class KadoaTrigger implements INodeType {
 	};
 
 	methods = {
+		credentialTest: {
+			// Also checks the socket: a key can be valid while the account lacks realtime (Enterprise).
+			async kadoaApiConnectionTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				const result = await checkCredential((credential.data ?? {}) as Record<string, unknown>);
+				return { status: result.ok ? 'OK' : 'Error', message: result.message };
+			},
+		},
 		loadOptions: {
 			async getWorkflows(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 				const credentials = await this.getCredentials('kadoaApi');

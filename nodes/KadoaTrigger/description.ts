@@ -111,6 +111,14 @@ export const properties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
+				displayName: 'Deliver Latest Change When Testing',
+				name: 'testWithLatestChange',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether 'Listen for test event' delivers the most recent change of the selected Kadoa workflows at once (marked sample: true, never acknowledged) instead of waiting for the next live event",
+			},
+			{
 				displayName: 'Execution Timeout (Seconds)',
 				name: 'executionTimeout',
 				type: 'number',
@@ -118,6 +126,14 @@ export const properties: INodeProperties[] = [
 				default: 600,
 				description:
 					'With an acknowledge mode that waits for the execution: how long to wait for its outcome before giving up on it (it is not run again)',
+			},
+			{
+				displayName: 'Fetch Pending Data',
+				name: 'fetchPendingData',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to fetch the full change from Kadoa before running when an event says its data snapshot is still being stored (dataPending)',
 			},
 			{
 				displayName: 'Heartbeat Timeout (Seconds)',

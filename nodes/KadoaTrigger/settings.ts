@@ -17,6 +17,10 @@ export interface TriggerSettings {
 	maxInFlight: number;
 	executionTimeoutMs: number;
 	maxFrameBytes: number;
+	/** Manual runs: deliver the latest stored change at once instead of waiting. */
+	testWithLatestChange: boolean;
+	/** Fetch the full change before emitting when Kadoa marks its snapshot as pending. */
+	fetchPendingData: boolean;
 }
 
 export class SettingsError extends Error {
@@ -88,6 +92,8 @@ export function readSettings(credentials: ICredentialDataDecryptedObject, parame
 		heartbeatTimeoutMs: positiveNumber(options, 'heartbeatTimeout', CLIENT_DEFAULTS.heartbeatTimeoutMs / 1000, 'Heartbeat Timeout') * 1000,
 		maxInFlight: Math.ceil(positiveNumber(options, 'maxInFlight', 10, 'Max Executions Awaiting Acknowledgement')),
 		executionTimeoutMs: positiveNumber(options, 'executionTimeout', 600, 'Execution Timeout') * 1000,
+		testWithLatestChange: options.testWithLatestChange === true,
+		fetchPendingData: options.fetchPendingData !== false,
 		maxFrameBytes: Math.round(positiveNumber(options, 'maxFrameSize', CLIENT_DEFAULTS.maxFrameBytes / 1048576, 'Max Frame Size') * 1048576),
 	};
 }

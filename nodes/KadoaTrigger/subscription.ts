@@ -4,14 +4,18 @@
  */
 import { NodeOperationError, type ITriggerFunctions, type ITriggerResponse, type WorkflowActivateMode } from 'n8n-workflow';
 
+import { getChange, latestChange, sampleEvent } from './api/changes';
+import { unknownWorkflowIds } from './api/workflows';
 import { Acknowledger } from './delivery/acknowledger';
 import { EventDelivery } from './delivery/delivery';
 import { n8nExecutionStarter } from './delivery/execution';
 import { createFilter } from './delivery/filter';
+import { DATA_CHANGE } from './delivery/items';
 import { DEFAULT_WINDOW, ResumeState, type StaticStore } from './delivery/resume';
 import { nodeLogger } from './logging';
-import { RealtimeClient } from './realtime/client';
+import { RealtimeClient, type ClientLogger } from './realtime/client';
 import { KadoaError } from './realtime/errors';
+import type { KadoaEvent } from './realtime/protocol';
 import type { TriggerSettings } from './settings';
 
 /** closeFunction's own bound: n8n waits for it on deactivate, save and shutdown. */
@@ -31,10 +35,55 @@ function failFastOnOutage(mode: WorkflowActivateMode | undefined): boolean {
 	return mode === 'manual' || mode === 'activate';
 }
 
+/** How long fetching a pending snapshot may hold an event back. */
+const PENDING_FETCH_TIMEOUT_MS = 30_000;
+
+/**
+ * Selected Kadoa workflows that do not exist would silently never fire. Said plainly when a
+ * person activates or tests; only logged on restarts, where one deleted workflow must not
+ * stop the others.
+ */
+async function checkWorkflowIds(settings: TriggerSettings, strict: boolean, logger: ClientLogger): Promise<string | undefined> {
+	if (settings.workflowIds.length === 0) return undefined;
+	let unknown: string[];
+	try {
+		unknown = await unknownWorkflowIds(settings.endpoints, settings.apiKey, settings.workflowIds);
+	} catch (error) {
+		// The connection attempt that follows reports key and endpoint problems itself.
+		logger.debug(`Kadoa: could not check the selected workflows: ${(error as Error).message}`);
+		return undefined;
+	}
+	if (unknown.length === 0) return undefined;
+	const message = `Kadoa has no workflow with the ID${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in this account (deleted, or a typo?)`;
+	if (strict) return message;
+	logger.warn(`${message}; events of the other selected workflows are still delivered`);
+	return undefined;
+}
+
+/** Completes an event whose snapshot Kadoa is still storing, from the changes API. */
+function pendingDataFetcher(settings: TriggerSettings): ((event: KadoaEvent) => Promise<KadoaEvent> | undefined) | undefined {
+	if (!settings.fetchPendingData) return undefined;
+	return (event) => {
+		const changeId = event.payload.id;
+		if (event.type !== DATA_CHANGE || event.payload.dataPending !== true || typeof changeId !== 'string') return undefined;
+		return getChange(settings.endpoints, settings.apiKey, changeId, PENDING_FETCH_TIMEOUT_MS).then((change) => ({
+			...event,
+			payload: { ...event.payload, ...change },
+		}));
+	};
+}
+
 export async function startSubscription(context: ITriggerFunctions, settings: TriggerSettings): Promise<ITriggerResponse> {
 	const node = context.getNode();
 	const manual = context.getMode() === 'manual';
 	const logger = nodeLogger(context.logger, node.name, context.getWorkflow().id);
+	const failFast = failFastOnOutage(context.getActivationMode?.());
+	const unknownWorkflows = await checkWorkflowIds(settings, failFast, logger);
+	if (unknownWorkflows) {
+		throw new NodeOperationError(node, unknownWorkflows, {
+			description: 'Pick the workflows again from the list, or remove the ones that no longer exist.',
+		});
+	}
 	// Manual runs never persist static data (and must not move the production cursor).
 	const store: StaticStore = manual ? {} : (context.getWorkflowStaticData('node') as StaticStore);
 	const resume = new ResumeState(store, Math.max(DEFAULT_WINDOW, settings.maxInFlight * 4));
@@ -53,6 +102,7 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 		starter: n8nExecutionStarter(context, settings.ackMode !== 'executionSucceeded'),
 		flow: { pause: () => client?.pause(), resume: () => client?.resume() },
 		logger,
+		prepare: pendingDataFetcher(settings),
 	});
 
 	let closing: Promise<void> | undefined;
@@ -88,7 +138,7 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 	});
 
 	try {
-		await client.start(failFastOnOutage(context.getActivationMode?.()));
+		await client.start(failFast);
 	} catch (error) {
 		await close();
 		if (error instanceof KadoaError) throw new NodeOperationError(node, error.message, { description: error.hint });
@@ -97,5 +147,21 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 	// n8n accepts emits only once trigger() has returned (manual mode swaps emit afterwards).
 	setImmediate(() => delivery.open());
 
-	return { closeFunction: close };
+	const response: ITriggerResponse = { closeFunction: close };
+	if (manual && settings.testWithLatestChange && settings.eventTypes.includes(DATA_CHANGE)) {
+		// n8n calls this in manual mode after trigger() returned: a stored change, shaped like a
+		// live event, so downstream nodes can be built before anything changes on the site.
+		response.manualTriggerFunction = async () => {
+			const change = await latestChange(settings.endpoints, settings.apiKey, settings.workflowIds).catch((error: unknown) => {
+				const kadoaError = error as KadoaError;
+				throw new NodeOperationError(node, `Could not load the latest Kadoa change: ${kadoaError.message}`, { description: kadoaError.hint });
+			});
+			if (!change) {
+				logger.info('Kadoa: no stored change for the selected workflows yet; waiting for the next live event');
+				return;
+			}
+			delivery.deliverSample(sampleEvent(change));
+		};
+	}
+	return response;
 }

@@ -538,9 +538,36 @@ class N8nInstance {
 
   /**
    * Starts `n8n start` in its own session (so its task runner is tracked with it), output
-   * appended to the log, and waits for GET /healthz/readiness → 200. Returns { ms }.
+   * appended to the log, and waits for GET /healthz/readiness → 200. If a port was taken in
+   * the meantime (n8n exits with "already in use"), picks new ports and tries again (twice).
+   * Returns { ms, attempts }.
    */
-  async start({ timeoutMs = 180000 } = {}) {
+  async start({ timeoutMs = 180000, portRetries = 2 } = {}) {
+    const t0 = now();
+    for (let attempt = 1; ; attempt++) {
+      const mark = this.logMark();
+      try {
+        await this._startOnce(timeoutMs - (now() - t0));
+        const ms = now() - t0;
+        this._log(`n8n ready after ${ms} ms`);
+        return { ms, attempts: attempt };
+      } catch (e) {
+        const text = fs.readFileSync(this.logPath).subarray(mark).toString('utf8');
+        if (this.exited && attempt <= portRetries && /already in use|EADDRINUSE/.test(text)) {
+          this.proc = null;
+          this.port = await freePort();
+          do this.brokerPort = await freePort();
+          while (this.brokerPort === this.port);
+          this.baseUrl = `http://127.0.0.1:${this.port}`;
+          this._log(`port taken: retrying on port ${this.port}, runner broker ${this.brokerPort}`);
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  async _startOnce(timeoutMs) {
     if (this.proc) throw new Error('n8n already started');
     const t0 = now();
     this._log('$ n8n start');
@@ -557,7 +584,7 @@ class N8nInstance {
     this.exited = null;
     this._remember();
     child.on('exit', (code, signal) => {
-      this.exited = { code, signal };
+      if (this.proc === child) this.exited = { code, signal };
       this._log(`n8n (pid ${child.pid}) exited ${code ?? signal}`);
     });
     const deadline = t0 + timeoutMs;
@@ -573,9 +600,6 @@ class N8nInstance {
       await sleep(150);
     }
     this._remember();
-    const ms = now() - t0;
-    this._log(`n8n ready after ${ms} ms`);
-    return { ms };
   }
 
   /** Records every process currently in n8n's tree (to verify later that all are gone). */

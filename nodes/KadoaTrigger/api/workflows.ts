@@ -63,3 +63,10 @@ export async function listWorkflows(endpoints: KadoaEndpoints, apiKey: string, s
 	}
 	return workflows;
 }
+
+/** The ids among `ids` that the account does not have (deleted, mistyped, another team's). */
+export async function unknownWorkflowIds(endpoints: KadoaEndpoints, apiKey: string, ids: string[]): Promise<string[]> {
+	if (ids.length === 0) return [];
+	const known = new Set((await listWorkflows(endpoints, apiKey)).map((workflow) => workflow.id));
+	return ids.filter((id) => !known.has(id));
+}

@@ -52,6 +52,11 @@ export interface DeliveryOptions {
 	starter: ExecutionStarter;
 	flow?: FlowControl;
 	logger: ClientLogger;
+	/**
+	 * Completes an event before it is emitted (e.g. fetches a snapshot Kadoa marked as still
+	 * pending). Returns undefined when the event is complete as it is.
+	 */
+	prepare?: (event: KadoaEvent) => Promise<KadoaEvent> | undefined;
 }
 
 export interface DeliveryStats {
@@ -85,6 +90,8 @@ export class EventDelivery {
 	private readonly waiting: Pending[] = [];
 	private readonly outcomeWaits = new Set<() => void>();
 	private executing = 0;
+	/** Events being completed by `prepare`: they hold an in-flight slot too. */
+	private preparing = 0;
 	private maxExecuting = 0;
 	private held: KadoaEvent[] | undefined = [];
 	private manualDelivered = false;
@@ -152,7 +159,7 @@ export class EventDelivery {
 			this.pendingIds.add(id);
 		}
 
-		if (this.executing >= this.options.maxInFlight || this.waiting.length > 0) {
+		if (this.busy() || this.waiting.length > 0) {
 			this.waiting.push({ event, settle });
 			// Stop reading the socket until executions finish: Kadoa keeps the rest.
 			this.options.flow?.pause();
@@ -171,9 +178,44 @@ export class EventDelivery {
 		this.outcomeWaits.clear();
 	}
 
+	/** A test sample bypasses de-duplication and acknowledgement; it is a manual run only. */
+	deliverSample(event: KadoaEvent): void {
+		if (!this.options.manual || !event.sample) throw new Error('samples are for manual runs only');
+		this.handle(event);
+	}
+
+	private busy(): boolean {
+		return this.executing + this.preparing >= this.options.maxInFlight;
+	}
+
 	private dispatch(event: KadoaEvent, settle: () => void): void {
+		const prepared = this.options.prepare?.(event);
+		if (!prepared) {
+			this.start(event, settle);
+			return;
+		}
+		this.preparing++;
+		void prepared
+			.catch((error: unknown) => {
+				this.options.logger.warn(`Kadoa: could not complete event ${event.id ?? '(no id)'} (${error instanceof Error ? error.message : String(error)}); emitting it as received`);
+				return event;
+			})
+			.then((ready) => {
+				this.preparing--;
+				if (this.closed) return;
+				this.start(ready, settle);
+				this.pump();
+			});
+	}
+
+	private start(event: KadoaEvent, settle: () => void): void {
 		const { manual, ackMode, resume, acknowledger, starter, logger } = this.options;
 		const id = event.id;
+		if (manual && this.manualDelivered) {
+			// Another event became the test run while this one was being completed.
+			if (id !== undefined) this.pendingIds.delete(id);
+			return;
+		}
 		const items = eventToItems(event, this.options.output);
 		if (items.length === 0) {
 			this.stats.filteredOut++;
@@ -290,7 +332,7 @@ export class EventDelivery {
 	}
 
 	private pump(): void {
-		while (!this.closed && this.executing < this.options.maxInFlight && this.waiting.length > 0) {
+		while (!this.closed && !this.busy() && this.waiting.length > 0) {
 			const next = this.waiting.shift() as Pending;
 			this.dispatch(next.event, next.settle);
 		}

@@ -53,6 +53,7 @@ export function eventReference(event: KadoaEvent): Json {
 		reference.changeId = asString(event.payload.id);
 	}
 	if (workflowId) reference.workflowId = workflowId;
+	if (event.sample) reference.sample = true;
 	return reference;
 }
 
@@ -98,7 +99,9 @@ function otherEventJson(event: KadoaEvent): Json {
 }
 
 export function eventJson(event: KadoaEvent): Json {
-	return event.type === DATA_CHANGE ? dataChangeJson(event) : otherEventJson(event);
+	const json = event.type === DATA_CHANGE ? dataChangeJson(event) : otherEventJson(event);
+	if (event.sample) json.sample = true;
+	return json;
 }
 
 /**

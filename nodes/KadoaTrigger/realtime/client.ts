@@ -11,8 +11,8 @@ import type { IncomingMessage } from 'http';
 
 import { Backoff, RECONNECT_BACKOFF, type BackoffOptions } from './backoff';
 import { socketUrlWithToken, redact, type KadoaEndpoints } from './endpoints';
-import { HINTS, KadoaError } from './errors';
-import { errorDetail } from './http';
+import { HINTS, KadoaError, isConfigNetworkCode, upgradeRefusal } from './errors';
+import { describeNetworkCode } from './http';
 import { parseFrame, subscribeMessage, type KadoaEvent } from './protocol';
 import { fetchRealtimeToken } from './token';
 
@@ -338,27 +338,9 @@ export class RealtimeClient {
 	}
 
 	private upgradeError(status: number, body: string): KadoaError {
-		const detail = errorDetail(body);
-		const suffix = detail ? `: ${detail}` : '';
-		if (status === 403) {
-			return new KadoaError('access', `Kadoa refused realtime access (HTTP 403${suffix})`, HINTS.access);
-		}
-		if (status === 401) {
-			// A fresh token was just issued, so a 401 is odd; a few in a row mean the key lost access.
-			this.upgradeRejections++;
-			if (this.upgradeRejections >= this.settings.maxUpgradeRejections) {
-				return new KadoaError('auth', `Kadoa refused the realtime token ${this.upgradeRejections} times in a row (HTTP 401${suffix})`, HINTS.auth);
-			}
-			return new KadoaError('transient', `Kadoa refused the realtime token (HTTP 401${suffix})`);
-		}
-		if (status === 429 || status >= 500) {
-			return new KadoaError('transient', `Kadoa realtime is unavailable (HTTP ${status})`);
-		}
-		return new KadoaError(
-			'config',
-			`The Realtime URL did not accept a WebSocket connection (HTTP ${status}${suffix})`,
-			HINTS.config,
-		);
+		// A fresh token was just issued, so a 401 is odd; a few in a row mean the key lost access.
+		this.upgradeRejections = status === 401 ? this.upgradeRejections + 1 : 0;
+		return upgradeRefusal(status, body, this.upgradeRejections >= this.settings.maxUpgradeRejections);
 	}
 
 	private onConnectionClosed(connection: Connection, code: number, reason: string): void {
@@ -477,13 +459,13 @@ function formatBytes(bytes: number): string {
 
 function socketError(error: Error): KadoaError {
 	const code = (error as NodeJS.ErrnoException).code ?? '';
-	if (code === 'ENOTFOUND') {
-		return new KadoaError('config', `cannot resolve the Realtime URL's host (${code})`, HINTS.config);
+	if (isConfigNetworkCode(code)) {
+		return new KadoaError('config', `cannot open the realtime socket: ${describeNetworkCode(code, code)}`, HINTS.config);
 	}
 	if (/Opening handshake has timed out/i.test(error.message)) {
 		return new KadoaError('transient', 'the socket handshake timed out');
 	}
-	return new KadoaError('transient', `cannot open the realtime socket: ${code || error.message}`);
+	return new KadoaError('transient', `cannot open the realtime socket: ${describeNetworkCode(code, error.message)}`);
 }
 
 function toKadoaError(error: unknown): KadoaError {

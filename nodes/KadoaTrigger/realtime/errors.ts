@@ -13,6 +13,8 @@ export type KadoaErrorKind =
 	/** Network trouble, 5xx, 429, timeouts: retry with backoff. */
 	| 'transient';
 
+import { errorDetail } from './http';
+
 export class KadoaError extends Error {
 	constructor(
 		readonly kind: KadoaErrorKind,
@@ -42,4 +44,25 @@ const CONFIG_NETWORK_CODES = new Set(['ENOTFOUND', 'ERR_INVALID_URL', 'CERT_HAS_
 
 export function isConfigNetworkCode(code: string): boolean {
 	return CONFIG_NETWORK_CODES.has(code);
+}
+
+/**
+ * What a refused WebSocket upgrade means. 403: the account may not use realtime. 401 right
+ * after a fresh token: retry, unless it keeps happening (`give up`).
+ */
+export function upgradeRefusal(status: number, body: string, giveUpOn401: boolean): KadoaError {
+	const detail = errorDetail(body);
+	const suffix = detail ? `: ${detail}` : '';
+	if (status === 403) {
+		return new KadoaError('access', `Kadoa refused realtime access (HTTP 403${suffix})`, HINTS.access);
+	}
+	if (status === 401) {
+		return giveUpOn401
+			? new KadoaError('auth', `Kadoa keeps refusing the realtime token (HTTP 401${suffix})`, HINTS.auth)
+			: new KadoaError('transient', `Kadoa refused the realtime token (HTTP 401${suffix})`);
+	}
+	if (status === 429 || status >= 500) {
+		return new KadoaError('transient', `Kadoa realtime is unavailable (HTTP ${status})`);
+	}
+	return new KadoaError('config', `The Realtime URL did not accept a WebSocket connection (HTTP ${status}${suffix})`, HINTS.config);
 }

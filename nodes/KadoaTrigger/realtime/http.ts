@@ -22,6 +22,27 @@ export interface HttpRequestOptions {
 	signal?: AbortSignal;
 }
 
+/** Words for the usual socket error codes: people read these messages, and n8n rewrites texts that carry some raw codes. */
+const NETWORK_WORDS: Record<string, string> = {
+	ECONNREFUSED: 'connection refused',
+	ECONNRESET: 'connection reset',
+	ENOTFOUND: 'host name not found',
+	EAI_AGAIN: 'host name lookup failed',
+	ETIMEDOUT: 'timed out',
+	EHOSTUNREACH: 'host unreachable',
+	ENETUNREACH: 'network unreachable',
+	EPIPE: 'connection closed',
+	CERT_HAS_EXPIRED: 'its TLS certificate has expired',
+	DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed',
+	SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate chain is self-signed',
+	UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate cannot be verified',
+	ERR_TLS_CERT_ALTNAME_INVALID: 'its TLS certificate is for another host',
+};
+
+export function describeNetworkCode(code: string | undefined, fallback: string): string {
+	return (code && NETWORK_WORDS[code]) ?? fallback;
+}
+
 /** Network-level failure (refused, reset, DNS, timeout): worth retrying. */
 export class NetworkError extends Error {
 	constructor(
@@ -71,7 +92,7 @@ export function httpRequest(url: string, options: HttpRequestOptions): Promise<H
 		options.signal?.addEventListener('abort', onAbort, { once: true });
 
 		request.on('error', (error: NodeJS.ErrnoException) => {
-			finish(new NetworkError(`cannot reach ${target.host}: ${error.code ?? error.message}`, error.code ?? 'EUNKNOWN'));
+			finish(new NetworkError(`cannot reach ${target.host}: ${describeNetworkCode(error.code, error.message)}`, error.code ?? 'EUNKNOWN'));
 		});
 		request.on('response', (response) => {
 			const chunks: Buffer[] = [];
@@ -93,7 +114,7 @@ export function httpRequest(url: string, options: HttpRequestOptions): Promise<H
 				});
 			});
 			response.on('error', (error: NodeJS.ErrnoException) => {
-				finish(new NetworkError(`connection to ${target.host} broke: ${error.code ?? error.message}`, error.code ?? 'EUNKNOWN'));
+				finish(new NetworkError(`connection to ${target.host} broke: ${describeNetworkCode(error.code, error.message)}`, error.code ?? 'EUNKNOWN'));
 			});
 		});
 		request.end(options.body);

@@ -14,6 +14,8 @@ export interface KadoaEvent {
 	cursor: string | undefined;
 	/** The event's payload: `data` in Kadoa's documentation, `message` in its SDKs. */
 	payload: Record<string, unknown>;
+	/** A stored change replayed for a test run, not a live event: never acknowledged. */
+	sample?: boolean;
 }
 
 export type Frame =

@@ -1,0 +1,162 @@
+/**
+ * 1. Throughput: `count` workflow_data_change events of ~2 KB published back to back by the
+ * simulator (POST /__sim/publish {count, rowBytes}) to one subscribed client in this process.
+ * Clients, in rotating order per round: (a) raw ws + JSON.parse, (b) (a) + one ack per event
+ * over a keep-alive agent with ACK_CONCURRENCY requests at a time, and the real node through
+ * the trigger harness (acknowledge: emitted). Times run from the publish request to the last
+ * frame parsed / event emitted / acknowledgement answered.
+ */
+import { RawClient } from '../lib/raw-client';
+import { SimProcess } from '../lib/sim';
+import { fullGc, median, msSince, nowNs, round, type Figure } from '../lib/stats';
+import { BenchTrigger, ackProbe } from '../lib/trigger';
+import { until } from '../lib/wait';
+import { wsProbe } from '../lib/ws-probe';
+
+/** The node's Acknowledger sends 8 at a time over one keep-alive agent: (b) gets the same. */
+export const ACK_CONCURRENCY = 8;
+
+export type ClientKind = 'a' | 'b' | 'trigger';
+
+export interface RunResult {
+	kind: ClientKind;
+	count: number;
+	/** publish → last frame parsed (a, b) or last emit (trigger). */
+	receiveMs: number;
+	/** publish → last successful ack (b, trigger). */
+	ackMs?: number;
+	/** The simulator's own time to build and queue the burst. */
+	simBurstMs: number;
+	frameBytes: number;
+	unackedAtEnd?: number;
+	failedAcks?: number;
+}
+
+export interface ThroughputOptions {
+	count: number;
+	rowBytes: number;
+	rounds: number;
+	warmupCount: number;
+	kinds: ClientKind[];
+	log: (line: string) => void;
+}
+
+async function subscribedOnce(sim: SimProcess): Promise<void> {
+	await sim.control.waitForState((s) => s.subscribes.length >= 1, 10_000, 'a subscribe');
+}
+
+export async function runOnce(sim: SimProcess, kind: ClientKind, count: number, rowBytes: number): Promise<RunResult> {
+	await sim.control.resetRecords(true);
+	fullGc();
+	const ws = wsProbe();
+	const acks = ackProbe();
+	ws.reset();
+	acks.reset();
+	let raw: RawClient | undefined;
+	let trigger: BenchTrigger | undefined;
+	if (kind === 'trigger') {
+		trigger = await BenchTrigger.activate(sim, { parameters: { acknowledge: 'emitted', output: 'event' } });
+	} else {
+		raw = new RawClient({ apiUrl: sim.apiUrl, realtimeUrl: sim.realtimeUrl, ackConcurrency: kind === 'b' ? ACK_CONCURRENCY : 0 });
+		await raw.connect();
+	}
+	await subscribedOnce(sim);
+	const t0 = nowNs();
+	const burst = await sim.control.publish<{ ms: number }>({ count, rowBytes });
+	const timeout = 120_000;
+	let receiveMs: number;
+	let ackMs: number | undefined;
+	if (raw) {
+		const client = raw;
+		await until(() => client.events >= count, timeout, `${count} frames`);
+		receiveMs = msSince(t0, client.lastEventNs);
+		if (kind === 'b') {
+			await until(() => client.acked + client.ackFailures >= count, timeout, `${count} acks`);
+			ackMs = msSince(t0, client.lastAckNs);
+		}
+	} else {
+		const node = trigger as BenchTrigger;
+		await until(() => node.emitted >= count, timeout, `${count} emits`);
+		receiveMs = msSince(t0, node.lastEmitNs);
+		if (acks.available) {
+			await until(() => acks.count >= count, timeout, `${count} acks`);
+			ackMs = msSince(t0, acks.lastNs);
+		} else {
+			const start = nowNs();
+			await sim.control.waitForState((s) => s.ackedIds >= count, timeout, `${count} acks`, 5);
+			ackMs = msSince(t0, start) + msSince(start);
+		}
+	}
+	const frameBytes = ws.messages > 0 ? ws.lastMessageBytes : 0;
+	let unackedAtEnd: number | undefined;
+	let failedAcks: number | undefined;
+	if (kind !== 'a') {
+		const state = await sim.control.state();
+		unackedAtEnd = state.unacked;
+		failedAcks = state.failedAcks;
+	}
+	await raw?.close();
+	await trigger?.close();
+	return { kind, count, receiveMs, ackMs, simBurstMs: burst.ms, frameBytes, unackedAtEnd, failedAcks };
+}
+
+export interface ThroughputResult {
+	figures: Figure[];
+	runs: RunResult[];
+}
+
+export async function throughput(options: ThroughputOptions): Promise<ThroughputResult> {
+	const sim = await SimProcess.start({ heartbeatMs: 15_000 });
+	const runs: RunResult[] = [];
+	try {
+		// Warm-up: JIT, agents, the simulator's own code paths. Not reported.
+		for (const kind of options.kinds) await runOnce(sim, kind, options.warmupCount, options.rowBytes);
+		for (let r = 0; r < options.rounds; r++) {
+			// Rotate the order so that drift on a shared machine does not favour one client.
+			const order = options.kinds.map((_, i) => options.kinds[(i + r) % options.kinds.length]);
+			for (const kind of order) {
+				const run = await runOnce(sim, kind, options.count, options.rowBytes);
+				runs.push(run);
+				options.log(
+					`round ${r + 1} ${kind}: received ${round(run.count / (run.receiveMs / 1000), 0)}/s` +
+						(run.ackMs ? `, acknowledged ${Math.round(run.count / (run.ackMs / 1000))}/s` : '') +
+						` (sim burst ${run.simBurstMs} ms, frame ${run.frameBytes} B${run.unackedAtEnd !== undefined ? `, unacked ${run.unackedAtEnd}` : ''})`,
+				);
+			}
+		}
+	} finally {
+		await sim.stop();
+	}
+	return { figures: figuresOf(runs), runs };
+}
+
+function rate(run: RunResult, which: 'receive' | 'ack'): number {
+	const ms = which === 'receive' ? run.receiveMs : (run.ackMs ?? NaN);
+	return run.count / (ms / 1000);
+}
+
+function figuresOf(runs: RunResult[]): Figure[] {
+	const of = (kind: ClientKind) => runs.filter((run) => run.kind === kind);
+	const med = (kind: ClientKind, which: 'receive' | 'ack') => median(of(kind).map((run) => rate(run, which)));
+	const figures: Figure[] = [];
+	const scenario = '1 throughput';
+	const a = med('a', 'receive');
+	const bRecv = med('b', 'receive');
+	const bAck = med('b', 'ack');
+	const tEmit = med('trigger', 'receive');
+	const tAck = med('trigger', 'ack');
+	const bBase = { name: `(b) raw + ack ×${ACK_CONCURRENCY}`, value: round(bAck, 0), unit: 'ev/s' };
+	if (of('a').length) figures.push({ scenario, name: 'baseline (a): raw ws + JSON.parse, frames/s', value: round(a, 0), unit: 'ev/s', note: 'reference' });
+	if (of('b').length) {
+		figures.push({ scenario, name: `baseline (b): (a) + 1 ack/event, keep-alive, ${ACK_CONCURRENCY} at a time: parsed/s`, value: round(bRecv, 0), unit: 'ev/s', note: 'reference' });
+		figures.push({ scenario, name: 'baseline (b): acknowledged/s', value: round(bAck, 0), unit: 'ev/s', baseline: a ? { name: '(a)', value: round(a, 0), unit: 'ev/s' } : undefined, ratio: a ? bAck / a : undefined, note: 'reference' });
+	}
+	if (of('trigger').length) {
+		const unacked = Math.max(...of('trigger').map((run) => run.unackedAtEnd ?? 0));
+		const failed = Math.max(...of('trigger').map((run) => run.failedAcks ?? 0));
+		figures.push({ scenario, name: 'Kadoa Trigger: emitted/s', value: round(tEmit, 0), unit: 'ev/s', baseline: bAck ? bBase : undefined, ratio: bAck ? tEmit / bAck : undefined, target: '≥ 0.90 × (b)', met: bAck ? tEmit / bAck >= 0.9 : undefined });
+		figures.push({ scenario, name: 'Kadoa Trigger: acknowledged/s', value: round(tAck, 0), unit: 'ev/s', baseline: bAck ? bBase : undefined, ratio: bAck ? tAck / bAck : undefined, target: '≥ 0.90 × (b)', met: bAck ? tAck / bAck >= 0.9 : undefined });
+		figures.push({ scenario, name: 'Kadoa Trigger: unacknowledged at end (worst run)', value: unacked, unit: 'events', target: '0', met: unacked === 0, note: failed ? `${failed} failed ack request(s)` : undefined });
+	}
+	return figures;
+}
