@@ -538,9 +538,10 @@ class N8nInstance {
 
   /**
    * Starts `n8n start` in its own session (so its task runner is tracked with it), output
-   * appended to the log, and waits for GET /healthz/readiness → 200. If a port was taken in
+   * appended to the log, and waits for GET /healthz/readiness → 200 and then for the REST API
+   * (GET /rest/settings → 200; n8n 1.x is "ready" seconds before its routes exist). If a port was taken in
    * the meantime (n8n exits with "already in use"), picks new ports and tries again (twice).
-   * Returns { ms, attempts }.
+   * Returns { ms (to REST API up), readyMs (to readiness), attempts }.
    */
   async start({ timeoutMs = 180000, portRetries = 2 } = {}) {
     const t0 = now();
@@ -549,8 +550,8 @@ class N8nInstance {
       try {
         await this._startOnce(timeoutMs - (now() - t0));
         const ms = now() - t0;
-        this._log(`n8n ready after ${ms} ms`);
-        return { ms, attempts: attempt };
+        this._log(`n8n ready after ${ms} ms (readiness ${this.readyMs} ms)`);
+        return { ms, readyMs: this.readyMs, attempts: attempt };
       } catch (e) {
         const text = fs.readFileSync(this.logPath).subarray(mark).toString('utf8');
         if (this.exited && attempt <= portRetries && /already in use|EADDRINUSE/.test(text)) {
@@ -597,6 +598,20 @@ class N8nInstance {
         /* not listening yet */
       }
       if (now() > deadline) throw new Error(`n8n not ready after ${timeoutMs} ms:\n${this.logTail(40)}`);
+      await sleep(150);
+    }
+    this.readyMs = now() - t0;
+    // n8n 1.x answers readiness before its REST routes exist (POST /rest/owner/setup → 404 for a
+    // few seconds): also wait for the (unauthenticated) settings route.
+    for (;;) {
+      if (this.exited) throw new Error(`n8n exited during start-up (${JSON.stringify(this.exited)}):\n${this.logTail(40)}`);
+      try {
+        const r = await this.request('GET', '/rest/settings', { timeoutMs: 2000 });
+        if (r.status === 200 && r.json) break;
+      } catch {
+        /* not yet */
+      }
+      if (now() > deadline) throw new Error(`n8n REST API not up after ${timeoutMs} ms:\n${this.logTail(40)}`);
       await sleep(150);
     }
     this._remember();

@@ -50,7 +50,7 @@ describe('Kadoa Trigger against the simulator', () => {
 	});
 
 	it('acknowledges filtered-out events at once without running them', async () => {
-		const sim = await fixture.sim();
+		const sim = await fixture.sim({ workflows: [{ id: 'wf-keep', name: 'Kept', state: 'ACTIVE', url: 'https://keep.example' }] });
 		const trigger = await fixture.trigger(sim, { parameters: { workflowIds: 'wf-keep' } });
 		await sim.waitFor(() => sim.subscribes.length === 1);
 		const otherWorkflow = sim.publishDataChange({ workflowId: 'wf-other' });
