@@ -4,6 +4,7 @@
  * Sends {type:'result', ...} over IPC when forked, or prints it as JSON otherwise.
  */
 import type { Figure } from './lib/stats';
+import { latency } from './scenarios/latency';
 import { throughput, type ClientKind } from './scenarios/throughput';
 
 export interface WorkerMessage {
@@ -41,6 +42,16 @@ const SCENARIOS: Record<string, Runner> = {
 			rounds: numArg('rounds', 3),
 			warmupCount: numArg('warmup', 5_000),
 			kinds,
+			log: progress,
+		});
+		return { figures: result.figures, details: result.runs };
+	},
+	latency: async (progress) => {
+		const result = await latency({
+			rate: numArg('rate', 1_000),
+			durationMs: numArg('duration-ms', 8_000),
+			warmupMs: numArg('warmup-ms', 1_000),
+			rowBytes: numArg('row-bytes', 2_000),
 			log: progress,
 		});
 		return { figures: result.figures, details: result.runs };

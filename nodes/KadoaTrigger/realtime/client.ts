@@ -89,6 +89,7 @@ export class RealtimeClient {
 	private upgradeRejections = 0;
 	private paused = false;
 	private token?: string;
+	private closing?: Promise<void>;
 	private startWaiter?: { resolve: () => void; reject: (error: KadoaError) => void; failOnTransient: boolean };
 
 	constructor(private readonly options: RealtimeClientOptions) {
@@ -149,15 +150,16 @@ export class RealtimeClient {
 	}
 
 	/** Idempotent and bounded by `closeGraceMs`; leaves no socket and no timer. */
-	async close(): Promise<void> {
-		if (this.state === 'closed' && this.connections.size === 0) return;
-		this.state = 'closed';
-		clearTimeout(this.reconnectTimer);
-		this.reconnectTimer = undefined;
-		this.attemptAbort?.abort();
-		this.settleStart(new KadoaError('transient', 'closed before the first connection'));
-		const closing = [...this.connections].map((connection) => this.closeConnection(connection));
-		await Promise.all(closing);
+	close(): Promise<void> {
+		this.closing ??= (async () => {
+			this.state = 'closed';
+			clearTimeout(this.reconnectTimer);
+			this.reconnectTimer = undefined;
+			this.attemptAbort?.abort();
+			this.settleStart(new KadoaError('transient', 'closed before the first connection'));
+			await Promise.all([...this.connections].map((connection) => this.closeConnection(connection)));
+		})();
+		return this.closing;
 	}
 
 	private closeConnection(connection: Connection): Promise<void> {
