@@ -77,7 +77,7 @@ async function main() {
     };
     await t.phase('import:credentials', () => n8n.importCredentials([credential]));
     const wfId = await t.phase('import:workflow', () => n8n.importWorkflow(kadoaWorkflow({ id: makeId(), sinkUrl: sink.url, credential })));
-    await t.phase('publish:workflow', () => n8n.activateWorkflow(wfId));
+    await t.phase(n8n.major >= 2 ? 'publish:workflow' : 'update:workflow --active', () => n8n.activateWorkflow(wfId));
 
     const startedAt = Date.now();
     await t.phase('n8n start → readiness', () => n8n.start());
@@ -85,6 +85,8 @@ async function main() {
       sim.waitForState((s) => s.subscribes.length >= 1 && s.openSockets >= 1, { timeoutMs: 30000, what: 'a subscribe' }),
     );
     t.note('n8n start → subscribed', Date.now() - startedAt);
+    const activation = await n8n.waitForActivation(wfId, { timeoutMs: 15000 });
+    assert.strictEqual(activation.status, 'published', 'n8n reports the trigger active');
     assert.strictEqual(subscribed.subscribes[0].channel, 'team-e2e', 'subscribed to the team channel');
 
     const types = await n8n.nodeTypes();

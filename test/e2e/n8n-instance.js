@@ -10,11 +10,14 @@
 //   await n8n.importCredentials([{ id, name, type: 'kadoaApi', data: { apiKey } }]);
 //   const id = await n8n.importWorkflow(workflowJson);        // fixed 16-char id (made if missing)
 //   await n8n.activateWorkflow(id);                           // publish:workflow (2.x) / update:workflow (1.x)
-//   await n8n.start();                                        // n8n start, waits for /healthz/readiness
-//   ... n8n.readLog(), await n8n.waitForLog(/Activated/), await n8n.listExecutions({ workflowId: id })
+//   await n8n.start();                                        // n8n start, waits for readiness + REST
+//   await n8n.waitForActivation(id);                          // the workflow's triggers are running
+//   ... n8n.readLog(), await n8n.waitForLog(/text/), await n8n.listExecutions({ workflowId: id })
 //   await n8n.stop();                                         // SIGTERM, SIGKILL after a timeout
 //   n8n.leftoverProcesses()                                   // [] when nothing survived
+//   n8n.findInFiles(secret)                                   // [] when the secret is nowhere in clear
 //   await n8n.dispose();                                      // stop + remove every temp folder
+// See README.md for the whole API.
 //
 // All CLI steps (import, publish) must run before start(): the CLI writes to the same sqlite
 // database and a running n8n does not notice the change.
@@ -270,6 +273,11 @@ class N8nInstance {
     } else {
       env.WEBHOOK_URL = `${this.baseUrl}/`;
       env.N8N_EXPRESSION_ENGINE = 'legacy'; // n8n 1.x on Node 20 (see n8n-trigger-notes.md)
+      // 1.x defaults to one shared sqlite connection; with executions saving every second while
+      // the owner was set up, its fresh session cookie was refused (401) in 3 of 6 runs. With the
+      // pooled driver (the only one in 2.x) 5 of 5 runs passed.
+      env.DB_SQLITE_POOL_SIZE = '2';
+      env.N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS = 'true'; // silences a warning about config's mode
     }
     for (const [k, v] of Object.entries(this.extraEnv)) {
       if (v === undefined || v === null) delete env[k];
@@ -767,9 +775,9 @@ class N8nInstance {
     });
   }
 
-  /** A request to the internal /rest API as the owner (after setupOwner()). */
+  /** A request to the internal /rest API as the owner (sets the owner up first if needed). Returns `data`. */
   async rest(method, urlPath, body) {
-    if (!this.cookie) throw new Error('rest(): call setupOwner() first');
+    if (!this.cookie) await this.setupOwner();
     const r = await this.request(method, `/rest${urlPath}`, {
       body,
       headers: { cookie: this.cookie, 'browser-id': this.browserId },
@@ -826,6 +834,49 @@ class N8nInstance {
   /** Credential types this n8n loaded: [{ name, displayName, properties, ... }]. */
   credentialTypes() {
     return this.ownerGet('/types/credentials.json');
+  }
+
+  /**
+   * Whether the triggers of an active workflow are running in this n8n.
+   * 2.x: GET /rest/workflows/:id/publication-status (as the owner) →
+   *   { status: 'in_progress' | 'not_published' | 'published' | 'partial' | 'failed',
+   *     triggers: [{ nodeId, status: 'activated' | 'failed' | ..., errorMessage }] }.
+   * 1.x (no such route): derived from the log lines "Activated workflow ... (ID: id)" and
+   *   "Issue on initial workflow activation try of ... (ID: id)" → same shape, triggers [].
+   */
+  async workflowActivation(id) {
+    if (this.major >= 2) return this.rest('GET', `/workflows/${id}/publication-status`);
+    const log = this.readLog();
+    if (log.includes(`Activated workflow`) && new RegExp(`Activated workflow .*\\(ID: ${id}\\)`).test(log)) {
+      return { status: 'published', triggers: [] };
+    }
+    const lines = log.split('\n');
+    const i = lines.findIndex((l) => l.includes('Issue on initial workflow activation try of') && l.includes(`(ID: ${id})`));
+    if (i >= 0) {
+      // The error itself is logged on the lines just before, without the workflow id.
+      const cause = lines.slice(Math.max(0, i - 40), i).reverse().find((l) => /problem activating the workflow/.test(l));
+      return { status: 'failed', triggers: [{ status: 'failed', errorMessage: `${cause ? `${cause.trim()} | ` : ''}${lines[i].trim()}` }] };
+    }
+    return { status: 'in_progress', triggers: [] };
+  }
+
+  /**
+   * Polls workflowActivation(id) until it settles. Resolves with it when 'published'; when
+   * 'failed' or 'partial', rejects with the trigger errors unless allowFailure (then resolves).
+   */
+  async waitForActivation(id, { timeoutMs = 60000, intervalMs = 200, allowFailure = false } = {}) {
+    const deadline = now() + timeoutMs;
+    for (;;) {
+      const st = await this.workflowActivation(id);
+      if (st.status === 'published') return st;
+      if (st.status === 'failed' || st.status === 'partial') {
+        if (allowFailure) return st;
+        throw new Error(`workflow ${id} activation ${st.status}: ${JSON.stringify(st.triggers)}`);
+      }
+      if (this.exited) throw new Error(`n8n exited while waiting for workflow ${id} to activate`);
+      if (now() > deadline) throw new Error(`workflow ${id} not active after ${timeoutMs} ms: ${JSON.stringify(st)}`);
+      await sleep(intervalMs);
+    }
   }
 
   /**

@@ -21,10 +21,10 @@ const { Timer, printFailureLog, npmPack } = require('./util');
 const FIXTURE_DIR = path.join(__dirname, 'fixture-package');
 const PKG = 'n8n-nodes-e2e-fixture';
 
-function fixtureWorkflow({ id, sinkUrl, credential, intervalMs = 1000 }) {
+function fixtureWorkflow({ id, sinkUrl, credential, intervalMs = 1000, label = 'pkg-scenario' }) {
   return {
     id,
-    name: 'E2E package: fixture trigger → sink',
+    name: `E2E package: fixture trigger (${label}) → sink`,
     nodes: [
       {
         id: 'f1x70000-0000-4000-8000-000000000001',
@@ -32,7 +32,7 @@ function fixtureWorkflow({ id, sinkUrl, credential, intervalMs = 1000 }) {
         type: `${PKG}.e2eFixtureTrigger`,
         typeVersion: 1,
         position: [0, 0],
-        parameters: { intervalMs, label: 'pkg-scenario' },
+        parameters: { intervalMs, label },
         credentials: { e2eFixtureApi: { id: credential.id, name: credential.name } },
       },
       {
@@ -91,14 +91,31 @@ async function main() {
     const secret = `fixture-key-${makeId()}`;
     const credential = { id: makeId(), name: 'E2E fixture key', type: 'e2eFixtureApi', data: { apiKey: secret } };
     await t.phase('import:credentials', () => n8n.importCredentials([credential]));
-    const wfId = await t.phase('import:workflow', () => n8n.importWorkflow(fixtureWorkflow({ id: makeId(), sinkUrl: sink.url, credential })));
-    await t.phase('publish:workflow', () => n8n.activateWorkflow(wfId));
+    // Two workflows in one import: a good one, and one whose trigger throws on activation.
+    const [wfId, badId] = await t.phase('import:workflow (2 workflows)', () =>
+      n8n.importWorkflow([
+        fixtureWorkflow({ id: makeId(), sinkUrl: sink.url, credential }),
+        fixtureWorkflow({ id: makeId(), sinkUrl: sink.url, credential, label: 'throw' }),
+      ]),
+    );
+    await t.phase(n8n.major >= 2 ? 'publish:workflow (2x)' : 'update:workflow --active (2x)', async () => {
+      await n8n.activateWorkflow(wfId);
+      await n8n.activateWorkflow(badId);
+    });
 
     const startedAt = Date.now();
     await t.phase('n8n start → readiness', () => n8n.start());
     const [first] = await t.phase('readiness → first item at sink', () => sink.waitFor(1, { timeoutMs: 60000 }));
     t.note('n8n start → first item at sink', first.at - startedAt);
     await n8n.waitForLog('E2E fixture trigger started', { timeoutMs: 5000 });
+    const active = await t.phase('activation status (good workflow)', () => n8n.waitForActivation(wfId, { timeoutMs: 30000 }));
+    console.log(`[package] good workflow: ${JSON.stringify(active)}`);
+    const bad = await t.phase('activation status (throwing trigger)', () =>
+      n8n.waitForActivation(badId, { timeoutMs: 30000, allowFailure: true }),
+    );
+    console.log(`[package] throwing workflow: ${JSON.stringify(bad)}`);
+    assert.strictEqual(bad.status, 'failed');
+    assert.match(JSON.stringify(bad.triggers), /activation refused/, 'the trigger error is reported');
 
     const item = first.body.item;
     assert.strictEqual(item.label, 'pkg-scenario');

@@ -89,6 +89,8 @@ async function main() {
     assert.strictEqual(first.headers['x-e2e-token'], secret, 'credential header reached the sink');
 
     await t.phase('second scheduled item', () => sink.waitFor(2, { timeoutMs: 30000 }));
+    const activation = await t.phase('owner + activation status', () => n8n.waitForActivation(wfId, { timeoutMs: 10000 }));
+    assert.strictEqual(activation.status, 'published');
 
     const execs = await t.phase('owner + API key + list executions', async () => {
       await n8n.createApiKey();

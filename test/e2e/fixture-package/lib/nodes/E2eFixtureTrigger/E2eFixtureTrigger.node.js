@@ -4,6 +4,7 @@
 // production dependency (ws) resolves, n8n-workflow resolves to the HOST's copy (peer dep),
 // credentials decrypt, static data persists across restarts, closeFunction runs on shutdown.
 // Each item carries a fingerprint of the API key, never the key itself.
+// With label "throw", trigger() throws: a failed activation, as with a revoked key.
 const crypto = require('crypto');
 
 class E2eFixtureTrigger {
@@ -37,6 +38,7 @@ class E2eFixtureTrigger {
     const mode = this.getMode();
     const activationMode = typeof this.getActivationMode === 'function' ? this.getActivationMode() : undefined;
     const startedAt = new Date().toISOString();
+    if (label === 'throw') throw new Error('E2E fixture: activation refused (label "throw")');
     this.logger.info(`E2E fixture trigger started (label ${label}, mode ${mode}, activation ${activationMode})`);
 
     const emitOne = () => {
