@@ -4,7 +4,13 @@
  * Sends {type:'result', ...} over IPC when forked, or prints it as JSON otherwise.
  */
 import type { Figure } from './lib/stats';
+import { ackpath } from './scenarios/ackpath';
+import { connections } from './scenarios/connections';
+import { failure } from './scenarios/failure';
+import { idle, type IdleKind } from './scenarios/idle';
 import { latency } from './scenarios/latency';
+import { replay } from './scenarios/replay';
+import { snapshot } from './scenarios/snapshot';
 import { throughput, type ClientKind } from './scenarios/throughput';
 
 export interface WorkerMessage {
@@ -56,7 +62,50 @@ const SCENARIOS: Record<string, Runner> = {
 		});
 		return { figures: result.figures, details: result.runs };
 	},
+	snapshot: async (progress) => {
+		const result = await snapshot({ rows: numArg('rows', 50_000), rowBytes: numArg('row-bytes', 200), reps: numArg('reps', 5), log: progress });
+		return { figures: result.figures, details: result.runs };
+	},
+	replay: async (progress) => {
+		const result = await replay({ count: numArg('count', 10_000), rowBytes: numArg('row-bytes', 2_000), execMs: numArg('exec-ms', 20), log: progress });
+		return { figures: result.figures, details: result.result };
+	},
+	ackpath: async (progress) => ackpath({ count: numArg('count', 5_000), rounds: numArg('rounds', 8), log: progress }),
+	connections: async (progress) => {
+		const result = await connections({ n: numArg('n', 50), events: numArg('events', 100), log: progress });
+		return { figures: result.figures, details: result.result };
+	},
+	failure: async (progress, ready) => {
+		const result = await failure({ n: numArg('n', 5), log: progress, ready, mayRestart: restartPermission });
+		return { figures: result.figures, details: result.result };
+	},
+	idle: async (_progress, ready) => {
+		const result = await idle({
+			kind: argValue('kind', 'trigger') as IdleKind,
+			apiUrl: argValue('api-url', ''),
+			realtimeUrl: argValue('realtime-url', ''),
+			windowMs: numArg('window-ms', 60_000),
+			ready,
+		});
+		return { figures: [], details: result };
+	},
 };
+
+/** Forked by run.ts: wait for its 'go' message. Standalone: go at once. */
+function restartPermission(): Promise<void> {
+	if (!process.send) return Promise.resolve();
+	return new Promise<void>((resolve) => {
+		if (permitted) return resolve();
+		process.on('message', (message: { type?: string }) => {
+			if (message.type === 'go') resolve();
+		});
+	});
+}
+
+let permitted = false;
+process.on('message', (message: { type?: string }) => {
+	if (message.type === 'go') permitted = true;
+});
 
 async function main(): Promise<void> {
 	const scenario = process.argv[2] ?? '';

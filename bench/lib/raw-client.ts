@@ -16,6 +16,8 @@ export interface RawClientOptions {
 	ackConcurrency: number;
 	onEvent?: (frame: Record<string, unknown>, atNs: bigint) => void;
 	onAcked?: (id: string, atNs: bigint) => void;
+	/** Replaces the client's own toString + JSON.parse (the frame is still counted as an event). */
+	onRawFrame?: (data: Buffer) => void;
 }
 
 export class RawClient {
@@ -56,6 +58,12 @@ export class RawClient {
 	}
 
 	private onMessage(data: WebSocket.RawData): void {
+		if (this.options.onRawFrame) {
+			this.options.onRawFrame(data as Buffer);
+			this.events++;
+			this.lastEventNs = nowNs();
+			return;
+		}
 		const frame = JSON.parse(data.toString()) as Record<string, unknown>;
 		if (frame.type === 'heartbeat') return;
 		const at = nowNs();

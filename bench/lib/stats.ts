@@ -1,3 +1,5 @@
+import * as v8 from 'node:v8';
+
 /** Small numeric helpers and the shape every scenario reports its figures in. */
 
 export interface Figure {
@@ -60,9 +62,19 @@ export function heapUsed(): number {
 	return process.memoryUsage().heapUsed;
 }
 
-/** Samples heapUsed every `everyMs` until stopped; returns the peak seen. */
+/** Old space + large-object space: objects that survived the young generation. */
+export function oldSpaceUsed(): number {
+	let used = 0;
+	for (const space of v8.getHeapSpaceStatistics()) {
+		if (space.space_name === 'old_space' || space.space_name === 'large_object_space') used += space.space_used_size;
+	}
+	return used;
+}
+
+/** Samples heapUsed (and the old generation) every `everyMs` until stopped; returns the peak heapUsed. */
 export class HeapSampler {
 	private peak = 0;
+	peakOld = 0;
 	private readonly timer: NodeJS.Timeout;
 
 	constructor(everyMs = 10) {
@@ -73,6 +85,8 @@ export class HeapSampler {
 	sample(): void {
 		const used = heapUsed();
 		if (used > this.peak) this.peak = used;
+		const old = oldSpaceUsed();
+		if (old > this.peakOld) this.peakOld = old;
 	}
 
 	stop(): number {

@@ -30,7 +30,7 @@ export class BenchTrigger {
 
 	private constructor(readonly harness: TriggerHarness) {}
 
-	static async activate(sim: SimProcess, options: BenchTriggerOptions = {}): Promise<BenchTrigger> {
+	static async activate(sim: Pick<SimProcess, 'credentials'>, options: BenchTriggerOptions = {}): Promise<BenchTrigger> {
 		const harness = await TriggerHarness.activate({
 			credentials: sim.credentials(),
 			parameters: options.parameters,

@@ -109,11 +109,12 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 	const close = (): Promise<void> => {
 		closing ??= (async () => {
 			delivery.close();
-			const budget = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_BUDGET_MS).unref());
+			let budget: NodeJS.Timeout | undefined;
 			await Promise.race([
 				Promise.all([client?.close(), acknowledger?.flush(ACK_FLUSH_MS)]),
-				budget,
+				new Promise<void>((resolve) => (budget = setTimeout(resolve, CLOSE_BUDGET_MS))),
 			]);
+			clearTimeout(budget);
 			acknowledger?.close();
 			logger.info('Kadoa realtime subscription closed', { ...delivery.stats });
 		})().catch((error: unknown) => {

@@ -178,7 +178,7 @@ export class EventDelivery {
 		this.outcomeWaits.clear();
 	}
 
-	/** A test sample bypasses de-duplication and acknowledgement; it is a manual run only. */
+	/** A stored change for a test run (manual mode, so never acknowledged). */
 	deliverSample(event: KadoaEvent): void {
 		if (!this.options.manual || !event.sample) throw new Error('samples are for manual runs only');
 		this.handle(event);
