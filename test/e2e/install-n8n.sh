@@ -47,11 +47,25 @@ if [ ! -f "$N8N_DIR/.installed" ]; then
     # n8n 1.x pins an xlsx tarball from outside the registry.
     echo '{"name":"n8n-host","private":true,"overrides":{"xlsx":"0.18.5"}}' > "$N8N_DIR/package.json"
   fi
+  # npm shows no progress when stderr is not a terminal (CI, logs): a line every 15 s instead.
+  started=$(date +%s)
+  ( s=""; trap 'kill $s 2>/dev/null; exit 0' TERM
+    while :; do
+      sleep 15 & s=$!; wait "$s"
+      mb=$(du -sm "$N8N_DIR" 2>/dev/null | cut -f1)
+      log "… $(( $(date +%s) - started )) s, ${mb:-0} MB of ~$([ "$major" -ge 2 ] && echo 2900 || echo 1800) MB"
+    done ) &
+  ticker=$!
+  trap 'kill "$ticker" 2>/dev/null || true' EXIT
   (cd "$N8N_DIR" && PATH="$NODE_BIN:$PATH" npm install --ignore-scripts --no-audit --no-fund \
-      --loglevel=error --progress=true "n8n@$N8N_VERSION" >&2)
-  log "compiling sqlite3 for this Node"
+      --loglevel=error --progress=false "n8n@$N8N_VERSION" >&2)
+  log "compiling sqlite3 for this Node (about a minute)"
   (cd "$N8N_DIR" && PATH="$NODE_BIN:$PATH" npm rebuild sqlite3 --loglevel=error >&2)
+  kill "$ticker" 2>/dev/null || true
+  wait "$ticker" 2>/dev/null || true
+  trap - EXIT
   touch "$N8N_DIR/.installed"
+  log "n8n $N8N_VERSION installed in $(( $(date +%s) - started )) s"
 fi
 echo "NODE_BIN=$NODE_BIN"
 echo "N8N_DIR=$N8N_DIR"

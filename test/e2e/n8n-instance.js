@@ -65,6 +65,16 @@ function installN8n(version = process.env.N8N_E2E_VERSION || DEFAULT_N8N_VERSION
   return { nodeBin: out.NODE_BIN, n8nDir: out.N8N_DIR, version, ms: now() - t0 };
 }
 
+/** Whether a TCP port on 127.0.0.1 can be bound right now. */
+function isPortFree(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
 /** A free TCP port on 127.0.0.1 (bind to 0, read, close). */
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -159,12 +169,16 @@ function cmdline(pid) {
 // Instances alive in this process, for emergency cleanup on exit / Ctrl-C.
 const live = new Set();
 let handlersInstalled = false;
-function installExitHandlers() {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.on('exit', () => {
-    for (const inst of live) inst._emergencyCleanup();
-  });
+let signalHandlersInstalled = false;
+function installExitHandlers({ signals = true } = {}) {
+  if (!handlersInstalled) {
+    handlersInstalled = true;
+    process.on('exit', () => {
+      for (const inst of live) inst._emergencyCleanup();
+    });
+  }
+  if (!signals || signalHandlersInstalled) return;
+  signalHandlersInstalled = true;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.once(sig, () => {
       for (const inst of live) inst._emergencyCleanup();
@@ -186,6 +200,11 @@ class N8nInstance {
    * @param {boolean} [o.keep]   keep the temp folder on dispose (default env N8N_E2E_KEEP=1)
    * @param {string} [o.name]    label used in log lines and the temp folder name
    * @param {boolean} [o.echo]   also copy n8n's output to this process's stderr (env N8N_E2E_ECHO=1)
+   * @param {string} [o.root]    a fixed, persistent folder instead of a temp one (never removed:
+   *                             the demo keeps its n8n there between runs)
+   * @param {number} [o.port]    n8n's port (default: a free one); must be free at init()
+   * @param {boolean} [o.signals] install SIGINT/SIGTERM handlers that kill n8n (default true;
+   *                             false when the caller stops n8n itself on a signal)
    */
   constructor(o) {
     if (!o || !o.nodeBin || !o.n8nDir) throw new Error('N8nInstance needs { nodeBin, n8nDir } (see installN8n())');
@@ -203,6 +222,9 @@ class N8nInstance {
     this.keep = o.keep ?? process.env.N8N_E2E_KEEP === '1';
     this.echo = o.echo ?? process.env.N8N_E2E_ECHO === '1';
     this.name = o.name || 'n8n';
+    this.fixedRoot = o.root ? path.resolve(o.root) : null;
+    this.fixedPort = o.port || null;
+    this.signals = o.signals !== false;
     this.proc = null;
     this.pid = null;
     this.exited = null; // { code, signal } once the n8n process exited
@@ -216,7 +238,8 @@ class N8nInstance {
 
   /** Creates the temp folders and picks two free loopback ports. */
   async init() {
-    this.root = fs.mkdtempSync(path.join(os.tmpdir(), `n8n-e2e-${this.name}-`));
+    if (this.fixedRoot) fs.mkdirSync((this.root = this.fixedRoot), { recursive: true });
+    else this.root = fs.mkdtempSync(path.join(os.tmpdir(), `n8n-e2e-${this.name}-`));
     this.userFolder = path.join(this.root, 'user'); // N8N_USER_FOLDER; n8n uses <it>/.n8n
     this.n8nFolder = path.join(this.userFolder, '.n8n');
     this.nodesDir = path.join(this.n8nFolder, 'nodes');
@@ -225,12 +248,12 @@ class N8nInstance {
     for (const d of [this.n8nFolder, this.home, this.work]) fs.mkdirSync(d, { recursive: true });
     this.logPath = path.join(this.root, 'n8n.log');
     fs.writeFileSync(this.logPath, '');
-    this.port = await freePort();
+    this.port = this.fixedPort || (await freePort());
     do this.brokerPort = await freePort();
     while (this.brokerPort === this.port);
     this.baseUrl = `http://127.0.0.1:${this.port}`;
     live.add(this);
-    installExitHandlers();
+    installExitHandlers({ signals: this.signals });
     this._log(`n8n ${this.version} in ${this.root}, port ${this.port}, runner broker ${this.brokerPort}`);
     return this;
   }
@@ -712,8 +735,8 @@ class N8nInstance {
     } finally {
       this.disposed = true;
       live.delete(this);
-      if (this.root && !this.keep) fs.rmSync(this.root, { recursive: true, force: true });
-      else if (this.root) process.stderr.write(`[e2e] kept ${this.root}\n`);
+      if (this.root && !this.keep && !this.fixedRoot) fs.rmSync(this.root, { recursive: true, force: true });
+      else if (this.root && !this.fixedRoot) process.stderr.write(`[e2e] kept ${this.root}\n`);
     }
   }
 
@@ -726,7 +749,7 @@ class N8nInstance {
       /* best effort */
     }
     try {
-      if (this.root && !this.keep) fs.rmSync(this.root, { recursive: true, force: true });
+      if (this.root && !this.keep && !this.fixedRoot) fs.rmSync(this.root, { recursive: true, force: true });
     } catch {
       /* best effort */
     }
@@ -795,6 +818,42 @@ class N8nInstance {
     if (!auth) throw new Error(`owner setup: no n8n-auth cookie in ${JSON.stringify(setCookie)}`);
     this.cookie = auth;
     return r.json && r.json.data;
+  }
+
+  /**
+   * Logs in as an existing user (2.x: emailOrLdapLoginId; 1.x: email) and keeps the session
+   * cookie. Returns the user.
+   */
+  async login({ email, password } = OWNER) {
+    const body = this.major >= 2 ? { emailOrLdapLoginId: email, password } : { email, password };
+    const r = await this.request('POST', '/rest/login', { body, headers: { 'browser-id': this.browserId } });
+    if (r.status !== 200) throw new Error(`login → ${r.status}: ${r.text.slice(0, 300)}`);
+    const auth = [].concat(r.headers['set-cookie'] || []).map((c) => c.split(';')[0]).find((c) => c.startsWith('n8n-auth='));
+    if (!auth) throw new Error('login: no n8n-auth cookie');
+    this.cookie = auth;
+    return r.json && r.json.data;
+  }
+
+  /**
+   * Sets the owner up on a fresh instance, or logs in when an owner exists already (a kept
+   * user folder). Returns 'created' or 'existing'.
+   */
+  async ensureOwner(owner = OWNER) {
+    const settings = await this.request('GET', '/rest/settings');
+    const um = settings.json && settings.json.data && settings.json.data.userManagement;
+    if (um && um.showSetupOnFirstLoad === false) {
+      await this.login(owner);
+      return 'existing';
+    }
+    await this.setupOwner(owner);
+    return 'created';
+  }
+
+  /** How many executions of a workflow n8n has stored (as the owner, internal REST API). */
+  async executionCount(workflowId) {
+    const q = new URLSearchParams({ filter: JSON.stringify({ workflowId }), limit: '1' });
+    const data = await this.rest('GET', `/executions?${q}`);
+    return data && typeof data.count === 'number' ? data.count : (data && data.results ? data.results.length : 0);
   }
 
   /**
@@ -910,4 +969,4 @@ class N8nInstance {
   }
 }
 
-module.exports = { installN8n, N8nInstance, freePort, makeId, processTree, DEFAULT_N8N_VERSION };
+module.exports = { installN8n, N8nInstance, freePort, isPortFree, makeId, processTree, DEFAULT_N8N_VERSION, OWNER };

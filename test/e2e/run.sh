@@ -8,16 +8,26 @@
 #            npm pack) and the simulator (npm run build:tools) first
 #   all      (default) smoke, package, then kadoa
 #   <name>   test/e2e/<name>.js (a kadoa-* name gets the build and the tarball too)
-# Env: N8N_E2E_VERSION (default 2.41.1), N8N_E2E_LOG_LEVEL (info; debug for n8n's debug log),
-#      N8N_E2E_KEEP=1 keep temp folders, N8N_E2E_ECHO=1 copy n8n's output to stderr,
-#      KADOA_E2E_TGZ=/path/to.tgz use this tarball instead of building and packing.
+# Versions: the requested scenarios run on the first n8n version; the kadoa-* ones among them
+#   also run on every further version (n8n 1.x runs on the system Node 20, 2.x on Node 24):
+#   N8N_E2E_VERSIONS="2.41.1 1.123.81" (default). N8N_E2E_VERSION=X (one version) runs only X.
+# Env: N8N_E2E_LOG_LEVEL (info; the kadoa scenarios default to debug), N8N_E2E_KEEP=1 keep temp
+#      folders, N8N_E2E_ECHO=1 copy n8n's output to stderr, KADOA_E2E_TGZ=/path/to.tgz use this
+#      tarball instead of building and packing, KADOA_E2E_SIM=/path/cli.js a built simulator.
 # Scenarios run one after another (each starts its own n8n: ~750 MB RSS + task runner).
+# A fresh clone works: missing dev dependencies are installed (npm ci), n8n and Node 24 go into
+# ~/.cache/n8n-nodes-kadoa (KADOA_E2E_CACHE) on the first run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="$PWD"
 log() { echo "[e2e] $*" >&2; }
 
-export N8N_E2E_VERSION="${N8N_E2E_VERSION:-2.41.1}"
+if [ -n "${N8N_E2E_VERSION:-}" ]; then
+  versions=("$N8N_E2E_VERSION")
+else
+  read -r -a versions <<< "${N8N_E2E_VERSIONS:-2.41.1 1.123.81}"
+fi
+[ ${#versions[@]} -gt 0 ] || { log "no n8n version to run"; exit 2; }
 
 # Expand the arguments into scenario names.
 requested=("$@")
@@ -51,17 +61,15 @@ trap cleanup EXIT
 trap on_signal INT TERM
 
 t0=$(date +%s%3N)
-log "installing n8n $N8N_E2E_VERSION (cached after the first run)"
-bash test/e2e/install-n8n.sh "$N8N_E2E_VERSION" > "$TMP/install.out"
-NODE_BIN="$(sed -n 's/^NODE_BIN=//p' "$TMP/install.out")"
-N8N_DIR="$(sed -n 's/^N8N_DIR=//p' "$TMP/install.out")"
-log "n8n ready in $N8N_DIR, node $("$NODE_BIN/node" --version) ($(( $(date +%s%3N) - t0 )) ms)"
-
 needs_package=0
 for s in "${scenarios[@]}"; do
   case "$s" in kadoa-*) needs_package=1 ;; esac
 done
 if [ "$needs_package" = 1 ]; then
+  if [ ! -x node_modules/.bin/tsc ]; then
+    log "installing dev dependencies (npm ci)"
+    npm ci --ignore-scripts --no-audit --no-fund >&2
+  fi
   if [ -n "${KADOA_E2E_TGZ:-}" ]; then
     [ -f "$KADOA_E2E_TGZ" ] || { log "KADOA_E2E_TGZ=$KADOA_E2E_TGZ does not exist"; exit 2; }
     log "using $KADOA_E2E_TGZ"
@@ -105,22 +113,41 @@ if [ "$needs_package" = 1 ]; then
 fi
 
 failed=()
-for s in "${scenarios[@]}"; do
-  log "=== scenario $s ==="
-  ts=$(date +%s%3N)
-  node "test/e2e/$s.js" &
-  child=$!
-  if wait "$child"; then
-    log "=== $s passed ($(( $(date +%s%3N) - ts )) ms) ==="
-  else
-    log "=== $s FAILED ($(( $(date +%s%3N) - ts )) ms) ==="
-    failed+=("$s")
-  fi
-  child=""
+ran=()
+first=1
+for version in "${versions[@]}"; do
+  run_list=()
+  for s in "${scenarios[@]}"; do
+    if [ "$first" = 1 ]; then run_list+=("$s"); else case "$s" in kadoa-*) run_list+=("$s") ;; esac; fi
+  done
+  first=0
+  [ ${#run_list[@]} -gt 0 ] || continue
+  export N8N_E2E_VERSION="$version"
+  tv=$(date +%s%3N)
+  log "installing n8n $version (cached after the first run)"
+  bash test/e2e/install-n8n.sh "$version" > "$TMP/install.out"
+  NODE_BIN="$(sed -n 's/^NODE_BIN=//p' "$TMP/install.out")"
+  N8N_DIR="$(sed -n 's/^N8N_DIR=//p' "$TMP/install.out")"
+  log "n8n $version ready in $N8N_DIR, node $("$NODE_BIN/node" --version) ($(( $(date +%s%3N) - tv )) ms)"
+  for s in "${run_list[@]}"; do
+    log "=== scenario $s on n8n $version ==="
+    ts=$(date +%s%3N)
+    node "test/e2e/$s.js" &
+    child=$!
+    if wait "$child"; then
+      log "=== $s on n8n $version passed ($(( $(date +%s%3N) - ts )) ms) ==="
+    else
+      log "=== $s on n8n $version FAILED ($(( $(date +%s%3N) - ts )) ms) ==="
+      failed+=("$s@$version")
+    fi
+    ran+=("$s@$version")
+    child=""
+  done
+  log "n8n $version: $(( $(date +%s%3N) - tv )) ms"
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
-  log "FAILED: ${failed[*]} (of ${scenarios[*]})"
+  log "FAILED: ${failed[*]} (of ${ran[*]})"
   exit 1
 fi
-log "all passed: ${scenarios[*]} ($(( $(date +%s%3N) - t0 )) ms)"
+log "all passed: ${ran[*]} ($(( $(date +%s%3N) - t0 )) ms)"

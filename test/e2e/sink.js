@@ -9,9 +9,11 @@
 //   sink.bodies()                              // parsed JSON bodies, in arrival order
 //   await sink.close()
 //
-// Each record: { method, path, headers, raw, body, json (true if body parsed as JSON), at }.
+// Each record: { method, path, headers, raw, body, json (true if body parsed as JSON), at,
+// answeredAt (set when the answer was written) }.
 // The sink answers 200 {"ok":true} by default; `sink.respondWith(fn)` lets a test answer
-// differently (fn(record) -> { status, body }), e.g. to make a downstream node fail.
+// differently (fn(record) -> { status, body, delayMs } or a promise of it), e.g. to make a
+// downstream node fail, or slow (delayMs: the answer is written that much later).
 
 const http = require('http');
 
@@ -61,18 +63,22 @@ function startSink(options = {}) {
         at: Date.now(),
       };
       records.push(record);
-      let answer;
-      try {
-        answer = responder(record) || {};
-      } catch (e) {
-        answer = { status: 500, body: { error: String(e) } };
-      }
-      const status = answer.status || 200;
-      const payload =
-        typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? { ok: true });
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(payload);
       notify();
+      // The responder may answer at once ({ status, body }), after a delay ({ ..., delayMs }),
+      // or asynchronously (a promise of either): a slow downstream node for ack-timing tests.
+      Promise.resolve()
+        .then(() => responder(record))
+        .catch((e) => ({ status: 500, body: { error: String(e) } }))
+        .then(async (answer) => {
+          answer = answer || {};
+          if (answer.delayMs > 0) await new Promise((r) => setTimeout(r, answer.delayMs));
+          const status = answer.status || 200;
+          const payload =
+            typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? { ok: true });
+          record.answeredAt = Date.now();
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(payload);
+        });
     });
   });
   // Keep-alive sockets from n8n must not hold close() open.
