@@ -45,7 +45,7 @@ const SCENARIOS: Record<string, Runner> = {
 		const result = await throughput({
 			count: numArg('count', 20_000),
 			rowBytes: numArg('row-bytes', 2_000),
-			rounds: numArg('rounds', 3),
+			rounds: numArg('rounds', 5),
 			warmupCount: numArg('warmup', 5_000),
 			kinds,
 			log: progress,
@@ -55,8 +55,9 @@ const SCENARIOS: Record<string, Runner> = {
 	latency: async (progress) => {
 		const result = await latency({
 			rate: numArg('rate', 1_000),
-			durationMs: numArg('duration-ms', 8_000),
-			warmupMs: numArg('warmup-ms', 1_000),
+			durationMs: numArg('duration-ms', 4_000),
+			warmupMs: numArg('warmup-ms', 500),
+			rounds: numArg('rounds', 3),
 			rowBytes: numArg('row-bytes', 2_000),
 			log: progress,
 		});
@@ -79,13 +80,15 @@ const SCENARIOS: Record<string, Runner> = {
 		const result = await failure({ n: numArg('n', 5), log: progress, ready, mayRestart: restartPermission });
 		return { figures: result.figures, details: result.result };
 	},
-	idle: async (_progress, ready) => {
+	idle: async (progress, ready) => {
 		const result = await idle({
 			kind: argValue('kind', 'trigger') as IdleKind,
 			apiUrl: argValue('api-url', ''),
 			realtimeUrl: argValue('realtime-url', ''),
 			windowMs: numArg('window-ms', 60_000),
+			settleMs: numArg('settle-ms', 5_000),
 			ready,
+			progress,
 		});
 		return { figures: [], details: result };
 	},

@@ -28,7 +28,7 @@ export function median(values: readonly number[]): number {
 }
 
 export function sortNumbers(values: readonly number[]): number[] {
-	return Float64Array.from(values).sort() as unknown as number[];
+	return [...values].sort((a, b) => a - b);
 }
 
 /** Monotonic nanoseconds; CLOCK_MONOTONIC is shared by all processes on the machine. */

@@ -87,9 +87,25 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 	// Manual runs never persist static data (and must not move the production cursor).
 	const store: StaticStore = manual ? {} : (context.getWorkflowStaticData('node') as StaticStore);
 	const resume = new ResumeState(store, Math.max(DEFAULT_WINDOW, settings.maxInFlight * 4));
-	const acknowledger = manual ? undefined : new Acknowledger({ ackUrl: settings.endpoints.ackUrl, logger });
-
+	// Read no faster than Kadoa takes acknowledgements: every id not yet acknowledged must stay
+	// inside the persisted id window, or a restart would run it again.
 	let client: RealtimeClient | undefined;
+	let deliveryPaused = false;
+	let acksPaused = false;
+	const applyFlow = () => (deliveryPaused || acksPaused ? client?.pause() : client?.resume());
+	const acknowledger = manual
+		? undefined
+		: new Acknowledger({
+				ackUrl: settings.endpoints.ackUrl,
+				logger,
+				highWater: Math.floor(resume.window / 5),
+				lowWater: Math.floor(resume.window / 20),
+				onPressure: (on) => {
+					acksPaused = on;
+					applyFlow();
+				},
+			});
+
 	const delivery = new EventDelivery({
 		manual,
 		ackMode: settings.ackMode,
@@ -100,12 +116,22 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 		resume,
 		acknowledger,
 		starter: n8nExecutionStarter(context, settings.ackMode !== 'executionSucceeded'),
-		flow: { pause: () => client?.pause(), resume: () => client?.resume() },
+		flow: {
+			pause: () => {
+				deliveryPaused = true;
+				applyFlow();
+			},
+			resume: () => {
+				deliveryPaused = false;
+				applyFlow();
+			},
+		},
 		logger,
 		prepare: pendingDataFetcher(settings),
 	});
 
 	let closing: Promise<void> | undefined;
+	let started = false;
 	const close = (): Promise<void> => {
 		closing ??= (async () => {
 			delivery.close();
@@ -116,7 +142,8 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 			]);
 			clearTimeout(budget);
 			acknowledger?.close();
-			logger.info('Kadoa realtime subscription closed', { ...delivery.stats });
+			// A failed activation opened nothing: a "closed" line per n8n retry would only be noise.
+			if (started) logger.info('Kadoa realtime subscription closed', { ...delivery.stats });
 		})().catch((error: unknown) => {
 			// closeFunction may throw only TriggerCloseError; nothing here is worth failing a deactivation.
 			logger.warn(`Kadoa: error while closing: ${error instanceof Error ? error.message : String(error)}`);
@@ -140,6 +167,7 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 
 	try {
 		await client.start(failFast);
+		started = true;
 	} catch (error) {
 		await close();
 		if (error instanceof KadoaError) throw new NodeOperationError(node, error.message, { description: error.hint });

@@ -303,10 +303,8 @@ async function main() {
     assert.ok(nodeType, `${NODE_TYPE} loaded`);
     // n8n reads the codex (categories, search aliases, documentation links) from
     // KadoaTrigger.node.json beside KadoaTrigger.node.js in the installed package.
-    if (!nodeType.codex) {
-      log('WARNING: n8n found no codex for the Kadoa Trigger (n8n debug log: "No codex available for: kadoaTrigger"): ' +
-        'dist/nodes/KadoaTrigger/KadoaTrigger.node.json is missing from the package, so the node panel has no categories, aliases or docs links');
-    }
+    assert.ok(nodeType.codex, 'n8n found the codex (dist/nodes/KadoaTrigger/KadoaTrigger.node.json) for the Kadoa Trigger');
+    assert.ok((nodeType.codex.alias || []).includes('web scraping'), `codex aliases loaded: ${JSON.stringify(nodeType.codex)}`);
     assert.ok((await n8n.credentialTypes()).some((c) => c.name === 'kadoaApi'), 'kadoaApi loaded');
 
     // ---------------------------------------------------------------- 2. events, fields, acks after the execution

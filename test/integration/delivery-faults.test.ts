@@ -153,6 +153,28 @@ describe('faults', () => {
 		expectDeliveredOnce(sim, harnesses, events.map((event) => event.id));
 	});
 
+	it('ack endpoint down: reading stops after a bounded backlog, and after a restart nothing runs twice', async () => {
+		const { sim, harnesses, activate } = await setup();
+		sim.failAcks(1_000_000, 503);
+		const first = await activate();
+		await subscribed(sim);
+		const events = Array.from({ length: 400 }, () => sim.publishDataChange({ fixture: { rows: 2 } }));
+		await first.waitForEmissions(100, 5000);
+		await sleep(1000);
+		// 100 unacknowledged acks pause the socket (window 500 / 5); frames already read still run.
+		const ran = first.emissions.length;
+		expect(ran).toBeGreaterThanOrEqual(100);
+		expect(ran).toBeLessThan(300);
+		expect(first.persistedStaticData.recentEventIds).toEqual(expect.arrayContaining(first.eventIds()));
+		await first.close();
+
+		sim.failAcks(0);
+		const second = await activate({ staticData: first.persistedStaticData });
+		await sim.waitFor(() => events.every((event) => sim.isAcked(event.id)), 20000, 'every event acknowledged after the restart');
+		expectDeliveredOnce(sim, harnesses, events.map((event) => event.id));
+		expect(second.emissions.length).toBe(400 - ran);
+	});
+
 	it('ack refused for good (4xx): not retried', async () => {
 		const { sim, activate } = await setup();
 		const trigger = await activate();

@@ -11,7 +11,12 @@ export interface StaticStore {
 	[key: string]: unknown;
 }
 
-export const DEFAULT_WINDOW = 1_000;
+/**
+ * Ids remembered across restarts. It must hold every id not yet acknowledged (executions in
+ * flight, queued acks: both bounded by back-pressure, see subscription.ts) with room to
+ * spare; n8n rewrites static data at every emit, so it is kept no larger than that.
+ */
+export const DEFAULT_WINDOW = 500;
 
 export class ResumeState {
 	private readonly ids: string[];
@@ -19,7 +24,7 @@ export class ResumeState {
 
 	constructor(
 		private readonly store: StaticStore,
-		private readonly window = DEFAULT_WINDOW,
+		readonly window = DEFAULT_WINDOW,
 	) {
 		const stored = Array.isArray(store.recentEventIds) ? store.recentEventIds : [];
 		this.ids = stored.filter((id): id is string => typeof id === 'string').slice(-window);
