@@ -166,6 +166,17 @@ function cmdline(pid) {
   }
 }
 
+/** Sends a signal to each { pid } (by pid only); ignores the ones already gone. */
+function killPids(list, signal) {
+  for (const { pid } of list) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
 // Instances alive in this process, for emergency cleanup on exit / Ctrl-C.
 const live = new Set();
 let handlersInstalled = false;
@@ -234,6 +245,7 @@ class N8nInstance {
     this.cookie = null;
     this.browserId = `e2e-${makeId()}`;
     this.disposed = false;
+    this.worker = null; // queue mode: the `n8n worker` process (startWorker)
   }
 
   /** Creates the temp folders and picks two free loopback ports. */
@@ -731,6 +743,7 @@ class N8nInstance {
   async dispose() {
     if (this.disposed) return;
     try {
+      await this.stopWorker();
       await this.stop();
     } finally {
       this.disposed = true;
@@ -742,6 +755,11 @@ class N8nInstance {
 
   /** Synchronous last resort (process exit / Ctrl-C): SIGKILL by pid, remove folders. */
   _emergencyCleanup() {
+    try {
+      if (this.worker && this.worker.proc) killPids(this.workerLeftoverProcesses(), 'SIGKILL');
+    } catch {
+      /* best effort */
+    }
     try {
       if (this.proc && !this.exited) this._killLeftovers('SIGKILL');
       for (const c of this.cliChildren) if (c.exitCode === null && c.signalCode === null) process.kill(c.pid, 'SIGKILL');
@@ -756,17 +774,169 @@ class N8nInstance {
     live.delete(this);
   }
 
+  // ------------------------------------------------------------ queue mode: a worker process
+
+  /**
+   * Starts `n8n worker` beside the main (queue mode: put EXECUTIONS_MODE=queue and
+   * QUEUE_BULL_REDIS_HOST/PORT into `env`): the same env and N8N_USER_FOLDER, its own session,
+   * its own log file (`worker.log` beside n8n.log), its own task-runner broker port, and its
+   * health server (QUEUE_HEALTH_CHECK_*) on a free 127.0.0.1 port. Waits for the worker's
+   * GET /healthz/readiness → 200 (database, Redis, queue processing). Restartable after
+   * stopWorker() (same ports, same log). Returns { ms, pid }.
+   */
+  async startWorker({ timeoutMs = 120000, concurrency } = {}) {
+    if (this.worker && this.worker.proc) throw new Error('worker already started');
+    const t0 = now();
+    if (!this.worker) {
+      const taken = new Set([this.port, this.brokerPort]);
+      const pick = async () => {
+        let p;
+        do p = await freePort();
+        while (taken.has(p));
+        taken.add(p);
+        return p;
+      };
+      this.worker = { logPath: path.join(this.root, 'worker.log'), port: await pick(), brokerPort: await pick(), knownPids: new Map() };
+      fs.writeFileSync(this.worker.logPath, '');
+    }
+    const w = this.worker;
+    const env = {
+      ...this.env(),
+      N8N_RUNNERS_BROKER_PORT: String(w.brokerPort), // the main's broker port is taken
+      QUEUE_HEALTH_CHECK_ACTIVE: 'true',
+      QUEUE_HEALTH_CHECK_PORT: String(w.port),
+      N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
+    };
+    const args = [this.n8nBin, 'worker', ...(concurrency ? [`--concurrency=${concurrency}`] : [])];
+    this._log(`$ n8n worker (log ${w.logPath}, health port ${w.port}, runner broker ${w.brokerPort})`);
+    fs.appendFileSync(w.logPath, `[e2e ${new Date().toISOString()}] $ n8n ${args.slice(1).join(' ')}\n`);
+    const fd = fs.openSync(w.logPath, 'a');
+    const child = spawn(this.node, args, { cwd: this.work, env, stdio: ['ignore', fd, fd], detached: true });
+    fs.closeSync(fd);
+    w.proc = child;
+    w.pid = child.pid;
+    w.exited = null;
+    child.on('exit', (code, signal) => {
+      if (w.proc === child) w.exited = { code, signal };
+      this._log(`n8n worker (pid ${child.pid}) exited ${code ?? signal}`);
+      fs.appendFileSync(w.logPath, `[e2e ${new Date().toISOString()}] worker pid ${child.pid} exited ${code ?? signal}\n`);
+    });
+    const deadline = t0 + timeoutMs;
+    for (;;) {
+      for (const p of processTree(w.pid)) w.knownPids.set(p.pid, p.start);
+      if (w.exited) throw new Error(`n8n worker exited during start-up (${JSON.stringify(w.exited)}):\n${this.readWorkerLog().split('\n').slice(-40).join('\n')}`);
+      try {
+        const r = await this.request('GET', '/healthz/readiness', { timeoutMs: 2000, baseUrl: `http://127.0.0.1:${w.port}` });
+        if (r.status === 200) break;
+      } catch {
+        /* not listening yet */
+      }
+      if (now() > deadline) throw new Error(`n8n worker not ready after ${timeoutMs} ms:\n${this.readWorkerLog().split('\n').slice(-40).join('\n')}`);
+      await sleep(150);
+    }
+    const ms = now() - t0;
+    this._log(`n8n worker pid ${w.pid} ready after ${ms} ms`);
+    return { ms, pid: w.pid };
+  }
+
+  /** Processes of the worker's tree (task runner included) still alive: [{ pid, cmd }]. */
+  workerLeftoverProcesses() {
+    const w = this.worker;
+    if (!w) return [];
+    if (w.proc && !w.exited) for (const p of processTree(w.pid)) w.knownPids.set(p.pid, p.start);
+    const left = [];
+    for (const [pid, start] of w.knownPids) {
+      const s = procStat(pid);
+      if (s && s.start === start) left.push({ pid, cmd: cmdline(pid) });
+    }
+    return left;
+  }
+
+  /**
+   * Stops the worker by pid. SIGTERM (default): n8n's graceful shutdown (it stops taking jobs
+   * and lets running executions finish, up to N8N_GRACEFUL_SHUTDOWN_TIMEOUT), SIGKILL after
+   * timeoutMs. signal 'SIGKILL': a crash, nothing runs on the way out. Either way, whatever
+   * of its tree is left afterwards (task runner) is killed by pid after a short grace.
+   * Returns { ms, code, signal, forced, leftovers }.
+   */
+  async stopWorker({ signal = 'SIGTERM', timeoutMs = 40000 } = {}) {
+    const w = this.worker;
+    if (!w || !w.proc) return { ms: 0, code: null, signal: null, forced: false, leftovers: [] };
+    const t0 = now();
+    this.workerLeftoverProcesses(); // remember the current tree
+    let forced = false;
+    if (!w.exited) {
+      this._log(`${signal} n8n worker pid ${w.pid}`);
+      try {
+        process.kill(w.pid, signal);
+      } catch {
+        /* already gone */
+      }
+      const deadline = now() + timeoutMs;
+      while (!w.exited && now() < deadline) await sleep(50);
+      if (!w.exited) {
+        forced = true;
+        this._log(`n8n worker did not exit within ${timeoutMs} ms: SIGKILL`);
+        killPids(this.workerLeftoverProcesses(), 'SIGKILL');
+        while (!w.exited) await sleep(50);
+      }
+    }
+    const graceEnd = now() + 5000;
+    while (this.workerLeftoverProcesses().length && now() < graceEnd) await sleep(50);
+    const leftovers = this.workerLeftoverProcesses();
+    if (leftovers.length) {
+      this._log(`left behind by the worker: ${JSON.stringify(leftovers)}: SIGKILL`);
+      killPids(leftovers, 'SIGKILL');
+      await sleep(200);
+    }
+    const ms = now() - t0;
+    const { code, signal: exitSignal } = w.exited;
+    this._log(`worker stopped in ${ms} ms (exit ${code ?? exitSignal}${forced ? ', forced' : ''})`);
+    w.proc = null;
+    return { ms, code, signal: exitSignal, forced, leftovers };
+  }
+
+  /** The worker's pid while it runs (else null), and its exit ({ code, signal }) once it exited. */
+  get workerPid() {
+    return this.worker && this.worker.proc ? this.worker.pid : null;
+  }
+
+  get workerLogPath() {
+    return this.worker ? this.worker.logPath : null;
+  }
+
+  /** Everything the worker printed so far (all its starts) plus the harness's lines about it. */
+  readWorkerLog() {
+    return this.worker && fs.existsSync(this.worker.logPath) ? fs.readFileSync(this.worker.logPath, 'utf8') : '';
+  }
+
+  workerLogMark() {
+    return this.worker ? fs.statSync(this.worker.logPath).size : 0;
+  }
+
+  /** waitForLog on the worker's log. */
+  async waitForWorkerLog(pattern, { timeoutMs = 60000, from = 0, intervalMs = 100 } = {}) {
+    const deadline = now() + timeoutMs;
+    for (;;) {
+      const text = fs.readFileSync(this.worker.logPath).subarray(from).toString('utf8');
+      const m = typeof pattern === 'string' ? (text.includes(pattern) ? [pattern] : null) : text.match(pattern);
+      if (m) return m;
+      if (now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for worker log ${pattern}`);
+      await sleep(intervalMs);
+    }
+  }
+
   // ------------------------------------------------------------ HTTP / REST / public API
 
   /**
-   * An HTTP request to this n8n. body: object (sent as JSON) or string.
+   * An HTTP request to this n8n (or to `baseUrl`, e.g. the worker's health server). body: object (sent as JSON) or string.
    * Resolves { status, headers, text, json }.
    */
-  request(method, urlPath, { body, headers = {}, timeoutMs = 15000 } = {}) {
+  request(method, urlPath, { body, headers = {}, timeoutMs = 15000, baseUrl = this.baseUrl } = {}) {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
       const req = http.request(
-        `${this.baseUrl}${urlPath}`,
+        `${baseUrl}${urlPath}`,
         {
           method,
           headers: {

@@ -10,7 +10,7 @@
 //   await sink.close()
 //
 // Each record: { method, path, headers, raw, body, json (true if body parsed as JSON), at,
-// answeredAt (set when the answer was written) }.
+// remotePort (the sender's TCP port), answeredAt (set when the answer was written) }.
 // The sink answers 200 {"ok":true} by default; `sink.respondWith(fn)` lets a test answer
 // differently (fn(record) -> { status, body, delayMs } or a promise of it), e.g. to make a
 // downstream node fail, or slow (delayMs: the answer is written that much later).
@@ -61,6 +61,7 @@ function startSink(options = {}) {
         body,
         json,
         at: Date.now(),
+        remotePort: req.socket.remotePort, // the client's port: which process sent it (kadoa-queue.js)
       };
       records.push(record);
       notify();
