@@ -47,10 +47,10 @@
 const assert = require('assert');
 const fs = require('fs');
 const { installN8n, N8nInstance, makeId } = require('./n8n-instance');
-const { startSink } = require('./sink');
+const { startSink, sinkNode } = require('./sink');
 const { startSimulator } = require('./sim-process');
 const { startTapProxy } = require('./tap-proxy');
-const { Timer, printFailureLog } = require('./util');
+const { Timer, printFailureLog, runScenario } = require('./util');
 
 const NAME = 'kadoa-delivery';
 const PKG = 'n8n-nodes-kadoa';
@@ -87,21 +87,11 @@ function workflow({ id, name, sinkUrl, credential, parameters = {} }) {
         parameters: { events: ['workflow_data_change'], acknowledge: 'emitted', output: 'event', ...parameters },
         credentials: { kadoaApi: { id: credential.id, name: credential.name } },
       },
-      {
+      sinkNode({
         id: 'kad0a000-0000-4000-8000-000000000002',
-        name: 'Post to sink',
-        type: 'n8n-nodes-base.httpRequest',
-        typeVersion: 4.2,
-        position: [300, 0],
-        parameters: {
-          method: 'POST',
-          url: sinkUrl,
-          sendBody: true,
-          specifyBody: 'json',
-          jsonBody: '={{ JSON.stringify({ executionId: $execution.id, workflowId: $workflow.id, item: $json }) }}',
-          options: {},
-        },
-      },
+        sinkUrl,
+        jsonBody: '={{ JSON.stringify({ executionId: $execution.id, workflowId: $workflow.id, item: $json }) }}',
+      }),
     ],
     connections: { 'Kadoa Trigger': { main: [[{ node: 'Post to sink', type: 'main', index: 0 }]] } },
     settings: { executionOrder: 'v1' },
@@ -527,11 +517,6 @@ async function main() {
   log('PASS');
 }
 
-if (require.main === module) {
-  main().catch((e) => {
-    console.error(`[${NAME}] FAIL: ${e && e.stack ? e.stack : e}`);
-    process.exitCode = 1;
-  });
-}
+runScenario(NAME, module, main);
 
 module.exports = { workflow, main };

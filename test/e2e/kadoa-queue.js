@@ -50,7 +50,7 @@ const { startSimulator } = require('./sim-process');
 const { startTapProxy } = require('./tap-proxy');
 const { ensureRedisServer, startRedis } = require('./redis-process');
 const { workflow } = require('./kadoa-delivery');
-const { Timer, printFailureLog } = require('./util');
+const { Timer, printFailureLog, runScenario } = require('./util');
 
 const NAME = 'kadoa-queue';
 const SINK_DELAY_MS = 1500;
@@ -476,11 +476,6 @@ async function main() {
   log('PASS');
 }
 
-if (require.main === module) {
-  main().catch((e) => {
-    console.error(`[${NAME}] FAIL: ${e && e.stack ? e.stack : e}`);
-    process.exitCode = 1;
-  });
-}
+runScenario(NAME, module, main);
 
 module.exports = { main };

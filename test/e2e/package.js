@@ -15,8 +15,8 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { installN8n, N8nInstance, makeId } = require('./n8n-instance');
-const { startSink } = require('./sink');
-const { Timer, printFailureLog, npmPack } = require('./util');
+const { startSink, sinkNode } = require('./sink');
+const { Timer, printFailureLog, npmPack, runScenario } = require('./util');
 
 const FIXTURE_DIR = path.join(__dirname, 'fixture-package');
 const PKG = 'n8n-nodes-e2e-fixture';
@@ -35,21 +35,11 @@ function fixtureWorkflow({ id, sinkUrl, credential, intervalMs = 1000, label = '
         parameters: { intervalMs, label },
         credentials: { e2eFixtureApi: { id: credential.id, name: credential.name } },
       },
-      {
+      sinkNode({
         id: 'f1x70000-0000-4000-8000-000000000002',
-        name: 'Post to sink',
-        type: 'n8n-nodes-base.httpRequest',
-        typeVersion: 4.2,
-        position: [300, 0],
-        parameters: {
-          method: 'POST',
-          url: sinkUrl,
-          sendBody: true,
-          specifyBody: 'json',
-          jsonBody: '={{ JSON.stringify({ executionId: $execution.id, item: $json }) }}',
-          options: {},
-        },
-      },
+        sinkUrl,
+        jsonBody: '={{ JSON.stringify({ executionId: $execution.id, item: $json }) }}',
+      }),
     ],
     connections: { 'Fixture Trigger': { main: [[{ node: 'Post to sink', type: 'main', index: 0 }]] } },
     settings: { executionOrder: 'v1' },
@@ -166,11 +156,6 @@ async function main() {
   console.log('[package] PASS');
 }
 
-if (require.main === module) {
-  main().catch((e) => {
-    console.error(`[package] FAIL: ${e && e.stack ? e.stack : e}`);
-    process.exitCode = 1;
-  });
-}
+runScenario('package', module, main);
 
 module.exports = { fixtureWorkflow, main };

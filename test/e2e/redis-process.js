@@ -17,6 +17,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { freePort } = require('./n8n-instance');
+const { guardChild } = require('./util');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -55,20 +56,8 @@ async function startRedis({ port, timeoutMs = 10000 } = {}) {
     { cwd: dir, stdio: ['ignore', fd, fd] },
   );
   fs.closeSync(fd);
-  let exited = null;
-  child.on('exit', (code, signal) => {
-    exited = { code, signal };
-  });
-  const killOnExit = () => {
-    if (!exited) {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-  };
-  process.on('exit', killOnExit);
+  const guard = guardChild(child);
+  const killOnExit = guard.kill;
 
   const cli = (...args) => {
     const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), '--raw', ...args.map(String)], { encoding: 'utf8', timeout: 5000 });
@@ -77,7 +66,7 @@ async function startRedis({ port, timeoutMs = 10000 } = {}) {
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (exited) throw new Error(`redis-server exited (${JSON.stringify(exited)}): ${fs.readFileSync(logPath, 'utf8')}`);
+    if (guard.exited()) throw new Error(`redis-server exited (${JSON.stringify(guard.exited())}): ${fs.readFileSync(logPath, 'utf8')}`);
     try {
       if (cli('PING') === 'PONG') break;
     } catch {
@@ -96,23 +85,23 @@ async function startRedis({ port, timeoutMs = 10000 } = {}) {
     logPath,
     cli,
     get exited() {
-      return exited;
+      return guard.exited();
     },
     async stop() {
-      if (!exited) {
+      if (!guard.exited()) {
         try {
           process.kill(child.pid, 'SIGTERM');
         } catch {
           /* gone */
         }
         const end = Date.now() + 5000;
-        while (!exited && Date.now() < end) await sleep(50);
-        if (!exited) {
+        while (!guard.exited() && Date.now() < end) await sleep(50);
+        if (!guard.exited()) {
           killOnExit();
-          while (!exited) await sleep(50);
+          while (!guard.exited()) await sleep(50);
         }
       }
-      process.removeListener('exit', killOnExit);
+      guard.release();
       if (process.env.N8N_E2E_KEEP === '1') process.stderr.write(`[e2e] kept ${dir}\n`);
       else fs.rmSync(dir, { recursive: true, force: true });
     },

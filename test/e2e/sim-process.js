@@ -18,6 +18,7 @@ const fs = require('fs');
 const http = require('http');
 const os = require('os');
 const path = require('path');
+const { guardChild } = require('./util');
 const { freePort } = require('./n8n-instance');
 
 const DEFAULT_CLI = path.resolve(__dirname, '../../build/test/simulator/cli.js');
@@ -69,20 +70,8 @@ async function startSimulator({ apiKeys = [], teamId, heartbeatMs, tokenTtlMs, p
   const errFd = fs.openSync(logPath, 'a');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', errFd] });
   fs.closeSync(errFd);
-  let exited = null;
-  child.on('exit', (code, signal) => {
-    exited = { code, signal };
-  });
-  const killOnExit = () => {
-    if (!exited) {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-  };
-  process.on('exit', killOnExit);
+  const guard = guardChild(child);
+  const killOnExit = guard.kill;
 
   const ready = await new Promise((resolve, reject) => {
     let buf = '';
@@ -126,17 +115,17 @@ async function startSimulator({ apiKeys = [], teamId, heartbeatMs, tokenTtlMs, p
       }
     },
     async stop() {
-      if (!exited) {
+      if (!guard.exited()) {
         try {
           process.kill(child.pid, 'SIGTERM');
         } catch {
           /* gone */
         }
         const deadline = Date.now() + 5000;
-        while (!exited && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-        if (!exited) killOnExit();
+        while (!guard.exited() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        if (!guard.exited()) killOnExit();
       }
-      process.removeListener('exit', killOnExit);
+      guard.release();
       if (process.env.N8N_E2E_KEEP === '1') process.stderr.write(`[e2e] kept ${logPath}\n`);
       else fs.rmSync(logDir, { recursive: true, force: true });
     },

@@ -133,4 +133,21 @@ function startSink(options = {}) {
   });
 }
 
-module.exports = { startSink };
+/**
+ * The workflow node that posts each item to a sink: an HTTP Request node, the way a user
+ * would forward Kadoa data. `extra` adds parameters (e.g. authentication) and `credentials`.
+ */
+function sinkNode({ id, sinkUrl, jsonBody, position = [300, 0], extra = {}, credentials }) {
+  const node = {
+    id,
+    name: 'Post to sink',
+    type: 'n8n-nodes-base.httpRequest',
+    typeVersion: 4.2,
+    position,
+    parameters: { method: 'POST', url: sinkUrl, ...extra, sendBody: true, specifyBody: 'json', jsonBody, options: {} },
+  };
+  if (credentials) node.credentials = credentials;
+  return node;
+}
+
+module.exports = { startSink, sinkNode };

@@ -8,8 +8,8 @@
 const assert = require('assert');
 const fs = require('fs');
 const { installN8n, N8nInstance, makeId } = require('./n8n-instance');
-const { startSink } = require('./sink');
-const { Timer, printFailureLog } = require('./util');
+const { startSink, sinkNode } = require('./sink');
+const { Timer, printFailureLog, runScenario } = require('./util');
 
 function smokeWorkflow({ id, sinkUrl, credential }) {
   return {
@@ -32,25 +32,14 @@ function smokeWorkflow({ id, sinkUrl, credential }) {
         position: [0, 200],
         parameters: {},
       },
-      {
+      sinkNode({
         id: 'c0a80001-0000-4000-8000-000000000003',
-        name: 'Post to sink',
-        type: 'n8n-nodes-base.httpRequest',
-        typeVersion: 4.2,
+        sinkUrl,
         position: [300, 100],
-        parameters: {
-          method: 'POST',
-          url: sinkUrl,
-          authentication: 'genericCredentialType',
-          genericAuthType: 'httpHeaderAuth',
-          sendBody: true,
-          specifyBody: 'json',
-          jsonBody:
-            '={{ JSON.stringify({ smoke: true, workflowId: $workflow.id, executionId: $execution.id, item: $json }) }}',
-          options: {},
-        },
+        extra: { authentication: 'genericCredentialType', genericAuthType: 'httpHeaderAuth' },
         credentials: { httpHeaderAuth: { id: credential.id, name: credential.name } },
-      },
+        jsonBody: '={{ JSON.stringify({ smoke: true, workflowId: $workflow.id, executionId: $execution.id, item: $json }) }}',
+      }),
     ],
     connections: {
       'Schedule Trigger': { main: [[{ node: 'Post to sink', type: 'main', index: 0 }]] },
@@ -128,11 +117,6 @@ async function main() {
   console.log('[smoke] PASS');
 }
 
-if (require.main === module) {
-  main().catch((e) => {
-    console.error(`[smoke] FAIL: ${e && e.stack ? e.stack : e}`);
-    process.exitCode = 1;
-  });
-}
+runScenario('smoke', module, main);
 
 module.exports = { smokeWorkflow, main };

@@ -73,4 +73,35 @@ function npmPack(pkgDir, destDir, { nodeBin } = {}) {
   return path.join(destDir, info.filename);
 }
 
-module.exports = { Timer, printFailureLog, npmPack };
+/** Runs a scenario's main() when the file is executed directly; a failure sets exit code 1. */
+function runScenario(name, mod, main) {
+  if (require.main !== mod) return;
+  main().catch((e) => {
+    console.error(`[${name}] FAIL: ${e && e.stack ? e.stack : e}`);
+    process.exitCode = 1;
+  });
+}
+
+/**
+ * Tracks a spawned child's exit and SIGKILLs it if this process exits first, so no server
+ * outlives a crashed scenario. Returns a function that tells how it exited (null: running).
+ */
+function guardChild(child) {
+  let exited = null;
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+  });
+  const killOnExit = () => {
+    if (!exited) {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  };
+  process.on('exit', killOnExit);
+  return { exited: () => exited, kill: killOnExit, release: () => process.removeListener('exit', killOnExit) };
+}
+
+module.exports = { Timer, printFailureLog, npmPack, runScenario, guardChild };
