@@ -50,7 +50,7 @@ const { startSimulator } = require('./sim-process');
 const { startTapProxy } = require('./tap-proxy');
 const { ensureRedisServer, startRedis } = require('./redis-process');
 const { workflow } = require('./kadoa-delivery');
-const { Timer, printFailureLog, runScenario } = require('./util');
+const { Timer, printFailureLog, runScenario, waitUntil } = require('./util');
 
 const NAME = 'kadoa-queue';
 const SINK_DELAY_MS = 1500;
@@ -62,15 +62,6 @@ const KADOA_WORKFLOW_ID = '6650a1f2c3d4e5f60718293a';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (msg) => console.log(`[${NAME}] ${msg}`);
 
-async function waitUntil(fn, { timeoutMs = 30000, intervalMs = 100, what = 'condition' } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
-}
 
 // ---------------------------------------------------------------- which process holds a socket (/proc)
 

@@ -73,6 +73,17 @@ function npmPack(pkgDir, destDir, { nodeBin } = {}) {
   return path.join(destDir, info.filename);
 }
 
+/** Polls an async condition until it returns something truthy (which is returned), or throws. */
+async function waitUntil(fn, { timeoutMs = 30000, intervalMs = 100, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
 /** Runs a scenario's main() when the file is executed directly; a failure sets exit code 1. */
 function runScenario(name, mod, main) {
   if (require.main !== mod) return;
@@ -104,4 +115,4 @@ function guardChild(child) {
   return { exited: () => exited, kill: killOnExit, release: () => process.removeListener('exit', killOnExit) };
 }
 
-module.exports = { Timer, printFailureLog, npmPack, runScenario, guardChild };
+module.exports = { Timer, printFailureLog, npmPack, runScenario, guardChild, waitUntil };
