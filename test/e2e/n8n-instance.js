@@ -25,7 +25,7 @@
 const { spawn, spawnSync } = require('child_process');
 const crypto = require('crypto');
 const fs = require('fs');
-const http = require('http');
+const { httpJson } = require('./util');
 const net = require('net');
 const os = require('os');
 const path = require('path');
@@ -933,39 +933,7 @@ class N8nInstance {
    * Resolves { status, headers, text, json }.
    */
   request(method, urlPath, { body, headers = {}, timeoutMs = 15000, baseUrl = this.baseUrl } = {}) {
-    return new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-      const req = http.request(
-        `${baseUrl}${urlPath}`,
-        {
-          method,
-          headers: {
-            accept: 'application/json',
-            ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-            ...headers,
-          },
-          timeout: timeoutMs,
-        },
-        (res) => {
-          const chunks = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json;
-            try {
-              json = JSON.parse(text);
-            } catch {
-              json = undefined;
-            }
-            resolve({ status: res.statusCode, headers: res.headers, text, json });
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath} timed out after ${timeoutMs} ms`)));
-      req.on('error', reject);
-      if (payload !== undefined) req.write(payload);
-      req.end();
-    });
+    return httpJson(baseUrl, method, urlPath, { body, headers, timeoutMs });
   }
 
   /** A request to the internal /rest API as the owner (sets the owner up first if needed). Returns `data`. */

@@ -15,43 +15,19 @@
 
 const { spawn } = require('child_process');
 const fs = require('fs');
-const http = require('http');
 const os = require('os');
 const path = require('path');
-const { guardChild } = require('./util');
+const { guardChild, httpJson } = require('./util');
 const { freePort } = require('./n8n-instance');
 
 const DEFAULT_CLI = path.resolve(__dirname, '../../build/test/simulator/cli.js');
 
-function jsonRequest(baseUrl, method, urlPath, body, timeoutMs = 10000) {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(
-      `${baseUrl}${urlPath}`,
-      {
-        method,
-        headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
-        timeout: timeoutMs,
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode >= 400) return reject(new Error(`${method} ${urlPath} → ${res.statusCode}: ${text.slice(0, 300)}`));
-          try {
-            resolve(text ? JSON.parse(text) : undefined);
-          } catch {
-            resolve(text);
-          }
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath} timed out`)));
-    req.on('error', reject);
-    if (payload) req.write(payload);
-    req.end();
-  });
+/** The control API's answer as JSON (text if not JSON); HTTP errors reject. */
+async function jsonRequest(baseUrl, method, urlPath, body, timeoutMs = 10000) {
+  const res = await httpJson(baseUrl, method, urlPath, { body, timeoutMs });
+  if (res.status >= 400) throw new Error(`${method} ${urlPath} → ${res.status}: ${res.text.slice(0, 300)}`);
+  if (!res.text) return undefined;
+  return res.json !== undefined ? res.json : res.text;
 }
 
 async function startSimulator({ apiKeys = [], teamId, heartbeatMs, tokenTtlMs, port, cli, extraArgs = [], timeoutMs = 15000 } = {}) {

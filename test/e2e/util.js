@@ -3,6 +3,7 @@
 
 const { spawnSync } = require('child_process');
 const fs = require('fs');
+const http = require('http');
 const path = require('path');
 
 /** Times named phases and prints them as a table. */
@@ -73,6 +74,46 @@ function npmPack(pkgDir, destDir, { nodeBin } = {}) {
   return path.join(destDir, info.filename);
 }
 
+/**
+ * One HTTP request to a local server. body: object (sent as JSON) or string.
+ * Resolves { status, headers, text, json } whatever the status.
+ */
+function httpJson(baseUrl, method, urlPath, { body, headers = {}, timeoutMs = 15000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const req = http.request(
+      `${baseUrl}${urlPath}`,
+      {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...headers,
+        },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode, headers: res.headers, text, json });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath} timed out after ${timeoutMs} ms`)));
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
 /** Polls an async condition until it returns something truthy (which is returned), or throws. */
 async function waitUntil(fn, { timeoutMs = 30000, intervalMs = 100, what = 'condition' } = {}) {
   const deadline = Date.now() + timeoutMs;
@@ -115,4 +156,4 @@ function guardChild(child) {
   return { exited: () => exited, kill: killOnExit, release: () => process.removeListener('exit', killOnExit) };
 }
 
-module.exports = { Timer, printFailureLog, npmPack, runScenario, guardChild, waitUntil };
+module.exports = { Timer, printFailureLog, npmPack, runScenario, guardChild, waitUntil, httpJson };
