@@ -531,6 +531,48 @@ describe('control API and throughput', () => {
 		expect(c.events()[2999]._cursor).toBe(sim.events[2999].cursor);
 	});
 
+	it('paces a publish from its own loop, stamping each id with the monotonic clock at send time', async () => {
+		await startSim();
+		const c = await subscribed(sim);
+		const before = process.hrtime.bigint();
+		// Over HTTP: the answer comes once every event is sent.
+		const r = await postJson(`${sim.apiUrl}/__sim/publish`, { count: 100, rowBytes: 2000, ratePerSec: 500, stamp: true });
+		expect(r.status).toBe(200);
+		const result = r.json as { count: number; sent: number; firstCursor: string; lastCursor: string; lateness: Record<string, number>; stampToSent: Record<string, number> };
+		expect(result).toMatchObject({ count: 100, sent: 100, ratePerSec: 500, firstCursor: 'c-0000000001', lastCursor: 'c-0000000100' });
+		expect(Object.keys(result.lateness).sort()).toEqual(['maxMs', 'p50Ms', 'p99Ms']);
+		expect(Object.keys(result.stampToSent).sort()).toEqual(['maxMs', 'p50Ms', 'p99Ms']);
+		await sim.waitFor(() => c.events().length === 100, 5000, '100 events');
+		const stamps = c.events().map((f) => {
+			const m = /^lat-(\d+)-(\d+)$/.exec(String(f.id));
+			expect(m).not.toBeNull();
+			return BigInt(m?.[1] ?? '0');
+		});
+		expect(stamps[0]).toBeGreaterThan(before);
+		for (let i = 1; i < stamps.length; i++) expect(stamps[i]).toBeGreaterThan(stamps[i - 1]);
+		// Paced, not a burst: event i is never sent before start + i/rate (a lower bound by construction,
+		// so never flaky); the first event may be late by a little, hence half of (n - 1) intervals.
+		expect(stamps[99] - stamps[0]).toBeGreaterThanOrEqual(BigInt(Math.round(0.5 * 99 * 2e6)));
+		// The frames are ordinary events: ackable by their stamped ids, payload intact.
+		expect(c.events()[5]).toMatchObject({ type: 'workflow_data_change', data: { workflowId: expect.any(String) } });
+		expect((await postJson(`${sim.apiUrl}/api/v1/events/ack`, { id: c.events()[5].id })).status).toBe(200);
+		// Without stamp: ordinary ids; a bad rate is refused.
+		const plain = (await postJson(`${sim.apiUrl}/__sim/publish`, { count: 3, ratePerSec: 1000 })).json as { sent: number };
+		expect(plain.sent).toBe(3);
+		await sim.waitFor(() => c.events().length === 103, 5000, '103 events');
+		expect(String(c.events()[102].id)).toMatch(/^evt-/);
+		expect((await postJson(`${sim.apiUrl}/__sim/publish`, { count: 3, ratePerSec: 0 })).status).toBe(400);
+	});
+
+	it('ends a paced publish when stopped, reporting what was sent', async () => {
+		await startSim();
+		const run = sim.publishPaced({ count: 1000, ratePerSec: 100 });
+		await sim.stop();
+		const result = await run;
+		expect(result.count).toBe(1000);
+		expect(result.sent).toBeLessThan(1000);
+	});
+
 	it('delivers a 20,000 x 2 KB burst to a socket within seconds', async () => {
 		await startSim();
 		const c = await subscribed(sim);

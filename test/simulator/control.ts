@@ -26,18 +26,27 @@ export function handleControl(sim: KadoaSimulator, path: string, method: string,
 	}
 }
 
-/** `{count, rowBytes?, payloadKey?, type?}` → burst; `{dataChange: {...}}` → data change; else an event spec. */
+/**
+ * `{count, rowBytes?, payloadKey?, type?}` → burst; the same plus `ratePerSec` (and `stamp?`, `spinMs?`)
+ * → paced, answered once all are sent; `{dataChange: {...}}` → data change; else an event spec.
+ */
 function publish(sim: KadoaSimulator, b: Record<string, unknown>, res: ServerResponse): void {
 	if (b.count !== undefined) {
 		const count = num(b.count, -1);
 		if (!Number.isInteger(count) || count < 0) return sendJson(res, 400, { error: 'count must be a non-negative integer' });
-		const result = sim.publishBurst({
+		const spec = {
 			count,
 			rowBytes: typeof b.rowBytes === 'number' ? b.rowBytes : undefined,
 			payloadKey: payloadKeyOf(b.payloadKey),
 			type: typeof b.type === 'string' ? b.type : undefined,
-		});
-		return sendJson(res, 200, result);
+		};
+		if (b.ratePerSec === undefined) return sendJson(res, 200, sim.publishBurst(spec));
+		const ratePerSec = num(b.ratePerSec, -1);
+		if (!(ratePerSec > 0)) return sendJson(res, 400, { error: 'ratePerSec must be a positive number' });
+		const spinMs = num(b.spinMs, 0);
+		if (spinMs < 0) return sendJson(res, 400, { error: 'spinMs must be a non-negative number' });
+		void sim.publishPaced({ ...spec, ratePerSec, stamp: b.stamp === true, spinMs }).then((result) => sendJson(res, 200, result));
+		return;
 	}
 	if (b.dataChange !== undefined) {
 		if (!isObject(b.dataChange)) return sendJson(res, 400, { error: 'dataChange must be an object' });
@@ -90,6 +99,9 @@ function fault(sim: KadoaSimulator, b: Record<string, unknown>, res: ServerRespo
 		case 'failAcks':
 			sim.failAcks(num(b.n, 1), num(b.status, 500));
 			break;
+		case 'stallAcks':
+			sim.stallAcks(num(b.n, 1));
+			break;
 		case 'revokeKey':
 			if (typeof b.key !== 'string') return sendJson(res, 400, { error: 'key (string) is required' });
 			sim.revokeKey(b.key);
@@ -113,7 +125,7 @@ function fault(sim: KadoaSimulator, b: Record<string, unknown>, res: ServerRespo
 			return sendJson(res, 400, {
 				error:
 					'unknown kind; one of blackhole{on,existingOnly}, dropAll, closeAll{code,reason}, drain{retryAfterMs,closeAfterMs}, ' +
-					'failTokens{n,status,retryAfterSeconds}, stallTokens{on}, stallHandshakes{on}, failAcks{n,status}, revokeKey{key}, ' +
+					'failTokens{n,status,retryAfterSeconds}, stallTokens{on}, stallHandshakes{on}, failAcks{n,status}, stallAcks{n}, revokeKey{key}, ' +
 					'setApiKeys{keys}, realtime{on}, sendRaw{data,base64}, sendOversized{bytes,store}',
 			});
 	}

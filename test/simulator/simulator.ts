@@ -95,6 +95,44 @@ export interface BurstResult {
 	ms: number;
 }
 
+/** What `publishPaced` accepts: a burst's events, one every 1/ratePerSec s. */
+export interface PacedSpec extends BurstSpec {
+	ratePerSec: number;
+	/**
+	 * Give each event the id `lat-<ns>-<seq>`, `<ns>` being `process.hrtime.bigint()` (CLOCK_MONOTONIC,
+	 * comparable across processes on one machine; zero-padded to 20 digits) read after the frame is built
+	 * and written into its bytes just before it is handed to the socket(s). Raw frames and the trigger's
+	 * items both show the id.
+	 */
+	stamp?: boolean;
+	/**
+	 * How close to its due time the loop stops sleeping on setTimeout (~1 ms resolution) and spins on
+	 * setImmediate (default 0: never). Spinning paces precisely but keeps a core busy at ≥ ~500/s and
+	 * churns the young generation (a scavenge every ~30 ms): on a small machine it slows the client.
+	 */
+	spinMs?: number;
+}
+
+/** Spread of a set of durations (ms). */
+export interface Spread {
+	p50Ms: number;
+	p99Ms: number;
+	maxMs: number;
+}
+
+export interface PacedResult extends BurstResult {
+	ratePerSec: number;
+	/** Events published (less than `count` only when the simulator stopped first). */
+	sent: number;
+	/** Scheduled (start + i / rate) → actual send time. A late tick sends the overdue events back to back. */
+	lateness: Spread;
+	/**
+	 * Stamp → `ws.send` returned for every subscriber: an upper bound of how early the stamp is. It also
+	 * counts time after the bytes reached the kernel (a write that wakes the client may let it run first).
+	 */
+	stampToSent: Spread;
+}
+
 export interface TokenRequestRecord {
 	apiKeyOk: boolean;
 	/** 0 while the request is stalled and unanswered. */
@@ -196,6 +234,9 @@ const MB = 1024 * 1024;
 
 const noop = (): void => {};
 
+/** Fixed width of a paced event's stamp (the digits of 2^64), so that it can be written into a built frame. */
+const STAMP_PLACEHOLDER = '0'.repeat(20);
+
 function rawToBuffer(d: RawData): Buffer {
 	if (Buffer.isBuffer(d)) return d;
 	if (Array.isArray(d)) return Buffer.concat(d);
@@ -244,6 +285,8 @@ export class KadoaSimulator {
 	readonly clientFrames: ClientFrameRecord[] = [];
 	/** Upgrade requests seen, counting rejected and stalled ones. */
 	connectionAttempts = 0;
+	/** TCP connections accepted since start (HTTP keep-alive reuse shows as few). */
+	tcpConnections = 0;
 
 	/** Port (fixed after the first start; `restart` reuses it). */
 	port = 0;
@@ -273,10 +316,13 @@ export class KadoaSimulator {
 	private readonly conns = new Map<number, Conn>();
 	private nextConnId = 1;
 	private readonly timers = new Set<NodeJS.Timeout>();
+	/** Paced publishes in progress: each entry ends its run (stop() calls them). */
+	private readonly pacedRuns = new Set<() => void>();
 
 	// ---- fault state ----
 	private tokenFail = { remaining: 0, status: 503, retryAfterSeconds: undefined as number | undefined };
 	private ackFail = { remaining: 0, status: 500 };
+	private ackStall = 0;
 	private stallTokens = false;
 	private readonly stalledTokens = new Set<StalledToken>();
 	private stallUpgrades = false;
@@ -348,6 +394,7 @@ export class KadoaSimulator {
 			});
 		});
 		server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+		server.on('connection', () => this.tcpConnections++);
 		await new Promise<void>((resolve, reject) => {
 			server.once('error', reject);
 			server.listen(this.port, '127.0.0.1', () => {
@@ -368,6 +415,7 @@ export class KadoaSimulator {
 		this.server = undefined;
 		for (const t of this.timers) clearTimeout(t);
 		this.timers.clear();
+		for (const end of [...this.pacedRuns]) end();
 		this.releaseStalledTokens();
 		for (const h of this.stalledHandshakes) h.socket.destroy();
 		this.stalledHandshakes.clear();
@@ -438,42 +486,126 @@ export class KadoaSimulator {
 	/** Publishes `count` events back to back (frames serialised once each, sends paced by back-pressure). */
 	publishBurst(spec: BurstSpec): BurstResult {
 		const t0 = performance.now();
-		const type = spec.type ?? 'workflow_data_change';
-		const workflowIds = this.workflows.length ? this.workflows.map((w) => w.id) : [undefined];
-		const template = sizedDataChangePayload(spec.rowBytes ?? 2000, { seed: 7, workflowId: workflowIds[0] });
-		const payloadKey = spec.payloadKey ?? 'data';
-		// The rows are the same in every event of a burst: serialise them once and splice the
-		// per-event fields around them (same bytes as JSON.stringify of the event, ~3x faster).
-		const rowsJson = JSON.stringify(template.data);
-		const diffJson = JSON.stringify(template.differences);
-		const head = `{"type":${JSON.stringify(type)},"timestamp":`;
-		const tail = `,"url":${JSON.stringify(template.url)},"createdAt":`;
+		const publishOne = this.syntheticPublisher(spec);
 		let first: string | undefined;
 		let last: string | undefined;
 		for (let i = 0; i < spec.count; i++) {
-			// Rows are shared between events: only the frames (serialised once) cost memory.
-			const data: ChangePayload = {
-				id: hexId(),
-				workflowId: workflowIds[i % workflowIds.length] ?? template.workflowId,
-				data: template.data,
-				differences: template.differences,
-				url: template.url,
-				createdAt: new Date().toISOString(),
-			};
-			const ev = this.store({ type, data, payloadKey }, (e) =>
-				Buffer.from(
-					`${head}${e.timestamp},"id":${JSON.stringify(e.id)},"_cursor":"${e.cursor}","${payloadKey}":{"id":"${data.id}",` +
-						`"workflowId":${JSON.stringify(data.workflowId)},"data":${rowsJson},"differences":${diffJson}${tail}"${data.createdAt}"}}`,
-				),
-			);
+			const ev = publishOne();
 			this.broadcastFrame(this.frames[this.frames.length - 1], ev.id);
-			if (type === 'workflow_data_change') this.changes.push(data);
 			first ??= ev.cursor;
 			last = ev.cursor;
 		}
 		const ms = Math.round(performance.now() - t0);
 		this.log(`burst of ${spec.count} events published in ${ms} ms`);
 		return { count: spec.count, firstCursor: first, lastCursor: last, ms };
+	}
+
+	/**
+	 * Publishes `count` burst-like events at `ratePerSec` from the simulator's own loop, on a schedule
+	 * fixed at the start (event i is due at start + i / rate: no drift). Each pass sends every event
+	 * that is due, so a late pass catches up at once. Resolves when all are sent, or when `stop()` ends it.
+	 */
+	publishPaced(spec: PacedSpec): Promise<PacedResult> {
+		const publishOne = this.syntheticPublisher(spec);
+		const intervalNs = 1e9 / spec.ratePerSec;
+		const spinNs = (spec.spinMs ?? 0) * 1e6;
+		const lateness: number[] = [];
+		const stampToSent: number[] = [];
+		let first: string | undefined;
+		let last: string | undefined;
+		const start = process.hrtime.bigint();
+		return new Promise<PacedResult>((resolve) => {
+			let timer: NodeJS.Timeout | undefined;
+			let immediate: NodeJS.Immediate | undefined;
+			const finish = (): void => {
+				this.pacedRuns.delete(finish);
+				if (timer) clearTimeout(timer);
+				if (immediate) clearImmediate(immediate);
+				const ms = Math.round(Number(process.hrtime.bigint() - start) / 1e6);
+				this.log(`paced publish: ${lateness.length}/${spec.count} events at ${spec.ratePerSec}/s in ${ms} ms`);
+				resolve({
+					count: spec.count,
+					sent: lateness.length,
+					ratePerSec: spec.ratePerSec,
+					firstCursor: first,
+					lastCursor: last,
+					ms,
+					lateness: spread(lateness),
+					stampToSent: spread(stampToSent),
+				});
+			};
+			const tick = (): void => {
+				timer = undefined;
+				immediate = undefined;
+				let i = lateness.length;
+				for (; i < spec.count; i++) {
+					if (Number(process.hrtime.bigint() - start) < i * intervalNs) break;
+					// Built (and stored) first, so that serialisation and any GC it triggers happen before the stamp.
+					const ev = publishOne(spec.stamp ? `lat-${STAMP_PLACEHOLDER}-${i}` : undefined);
+					const frame = this.frames[this.frames.length - 1];
+					const at = process.hrtime.bigint();
+					if (spec.stamp) this.restamp(ev, frame, at);
+					this.broadcastFrame(frame, ev.id);
+					stampToSent.push(Number(process.hrtime.bigint() - at) / 1e6);
+					lateness.push((Number(at - start) - i * intervalNs) / 1e6);
+					first ??= ev.cursor;
+					last = ev.cursor;
+				}
+				if (i >= spec.count) return finish();
+				const waitNs = i * intervalNs - Number(process.hrtime.bigint() - start);
+				if (waitNs <= spinNs) immediate = setImmediate(tick);
+				else timer = setTimeout(tick, (waitNs - spinNs) / 1e6);
+			};
+			this.pacedRuns.add(finish);
+			tick();
+		});
+	}
+
+	/** Writes `at` over the id's placeholder, in the frame's bytes (same width) and in the records. */
+	private restamp(ev: PublishedEvent, frame: Buffer, at: bigint): void {
+		const stamp = String(at).padStart(STAMP_PLACEHOLDER.length, '0');
+		const offset = frame.indexOf(`"id":"lat-${STAMP_PLACEHOLDER}-`) + '"id":"lat-'.length;
+		frame.write(stamp, offset, 'latin1');
+		this.knownIds.delete(ev.id);
+		ev.id = `lat-${stamp}${ev.id.slice(4 + stamp.length)}`;
+		this.knownIds.add(ev.id);
+	}
+
+	/**
+	 * One function that stores (does not send) one `workflow_data_change`-like event of about `rowBytes`
+	 * per call, the rows serialised once for all calls (ids, cursors, timestamps and change ids differ).
+	 */
+	private syntheticPublisher(spec: Omit<BurstSpec, 'count'>): (id?: string) => PublishedEvent {
+		const type = spec.type ?? 'workflow_data_change';
+		const workflowIds = this.workflows.length ? this.workflows.map((w) => w.id) : [undefined];
+		const template = sizedDataChangePayload(spec.rowBytes ?? 2000, { seed: 7, workflowId: workflowIds[0] });
+		const payloadKey = spec.payloadKey ?? 'data';
+		// The rows are the same in every event: serialise them once and splice the per-event fields
+		// around them (same bytes as JSON.stringify of the event, ~3x faster).
+		const rowsJson = JSON.stringify(template.data);
+		const diffJson = JSON.stringify(template.differences);
+		const head = `{"type":${JSON.stringify(type)},"timestamp":`;
+		const tail = `,"url":${JSON.stringify(template.url)},"createdAt":`;
+		let i = 0;
+		return (id?: string): PublishedEvent => {
+			// Rows are shared between events: only the frames (serialised once) cost memory.
+			const data: ChangePayload = {
+				id: hexId(),
+				workflowId: workflowIds[i++ % workflowIds.length] ?? template.workflowId,
+				data: template.data,
+				differences: template.differences,
+				url: template.url,
+				createdAt: new Date().toISOString(),
+			};
+			const ev = this.store({ type, data, payloadKey, id }, (e) =>
+				Buffer.from(
+					`${head}${e.timestamp},"id":${JSON.stringify(e.id)},"_cursor":"${e.cursor}","${payloadKey}":{"id":"${data.id}",` +
+						`"workflowId":${JSON.stringify(data.workflowId)},"data":${rowsJson},"differences":${diffJson}${tail}"${data.createdAt}"}}`,
+				),
+			);
+			if (type === 'workflow_data_change') this.changes.push(data);
+			return ev;
+		};
 	}
 
 	/** Ids of stored events not acknowledged, in cursor order, without duplicates. */
@@ -613,6 +745,11 @@ export class KadoaSimulator {
 	/** The next `n` ack requests fail with `status` (not recorded as acked). */
 	failAcks(n: number, status = 500): void {
 		this.ackFail = { remaining: n, status };
+	}
+
+	/** The next `n` ack requests are never answered (recorded with status 0; closed at stop). */
+	stallAcks(n: number): void {
+		this.ackStall = n;
 	}
 
 	/**
@@ -966,6 +1103,11 @@ export class KadoaSimulator {
 		}
 		const body = parseJson(raw);
 		const id = isObject(body) && typeof body.id === 'string' ? body.id : '';
+		if (this.ackStall > 0) {
+			this.ackStall--;
+			this.acks.push({ id, status: 0, duplicate: false, at });
+			return;
+		}
 		if (this.ackFail.remaining > 0) {
 			this.ackFail.remaining--;
 			this.acks.push({ id, status: this.ackFail.status, duplicate: false, at });
@@ -1042,6 +1184,13 @@ export class KadoaSimulator {
 	private log(line: string): void {
 		this.logFn?.(line);
 	}
+}
+
+function spread(ms: number[]): Spread {
+	const sorted = [...ms].sort((a, b) => a - b);
+	const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
+	const r = (v: number): number => Math.round(v * 1000) / 1000;
+	return { p50Ms: r(at(0.5)), p99Ms: r(at(0.99)), maxMs: r(sorted[sorted.length - 1] ?? 0) };
 }
 
 function pagination(total: number, skip: number, limit: number): { totalCount: number; page: number; totalPages: number; limit: number } {
