@@ -41,7 +41,7 @@ type Runner = (progress: (text: string) => void, ready: (text: string) => void) 
 
 const SCENARIOS: Record<string, Runner> = {
 	throughput: async (progress) => {
-		const kinds = argValue('kinds', 'a,b,trigger').split(',') as ClientKind[];
+		const kinds = argValue('kinds', 'a,b,c,trigger').split(',') as ClientKind[];
 		const result = await throughput({
 			count: numArg('count', 20_000),
 			rowBytes: numArg('row-bytes', 2_000),
@@ -59,6 +59,7 @@ const SCENARIOS: Record<string, Runner> = {
 			warmupMs: numArg('warmup-ms', 500),
 			rounds: numArg('rounds', 3),
 			rowBytes: numArg('row-bytes', 2_000),
+			spinMs: numArg('spin-ms', 0),
 			log: progress,
 		});
 		return { figures: result.figures, details: result.runs };

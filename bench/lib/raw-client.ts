@@ -4,6 +4,7 @@
  * request over a keep-alive agent, `concurrency` requests at a time.
  */
 import * as http from 'node:http';
+import { Pool } from 'undici';
 import WebSocket from 'ws';
 
 import { BENCH_API_KEY } from './sim';
@@ -14,6 +15,8 @@ export interface RawClientOptions {
 	realtimeUrl: string;
 	/** 0 = baseline (a), no acknowledgements. */
 	ackConcurrency: number;
+	/** node:http with a keep-alive agent (b, the default) or an undici Pool (c, the node's transport). */
+	ackTransport?: 'http' | 'undici';
 	onEvent?: (frame: Record<string, unknown>, atNs: bigint) => void;
 	onAcked?: (id: string, atNs: bigint) => void;
 	/** Replaces the client's own toString + JSON.parse (the frame is still counted as an event). */
@@ -29,6 +32,7 @@ export class RawClient {
 	lastAckNs = 0n;
 	private socket?: WebSocket;
 	private readonly agent?: http.Agent;
+	private readonly pool?: Pool;
 	private readonly ackUrl: string;
 	private readonly queue: string[] = [];
 	private queueHead = 0;
@@ -36,7 +40,8 @@ export class RawClient {
 
 	constructor(private readonly options: RawClientOptions) {
 		this.ackUrl = `${options.apiUrl}/api/v1/events/ack`;
-		if (options.ackConcurrency > 0) this.agent = new http.Agent({ keepAlive: true, maxSockets: options.ackConcurrency });
+		if (options.ackConcurrency > 0 && options.ackTransport === 'undici') this.pool = new Pool(options.apiUrl, { connections: options.ackConcurrency, pipelining: 1 });
+		else if (options.ackConcurrency > 0) this.agent = new http.Agent({ keepAlive: true, maxSockets: options.ackConcurrency });
 	}
 
 	async connect(): Promise<void> {
@@ -71,7 +76,7 @@ export class RawClient {
 		this.events++;
 		this.lastEventNs = at;
 		this.options.onEvent?.(frame, at);
-		if (this.agent && typeof frame.id === 'string') {
+		if ((this.agent || this.pool) && typeof frame.id === 'string') {
 			this.queue.push(frame.id);
 			this.pump();
 		}
@@ -90,33 +95,54 @@ export class RawClient {
 	}
 
 	private sendAck(id: string): void {
+		if (this.pool) return this.sendAckUndici(this.pool, id);
 		const body = JSON.stringify({ id });
 		const request = http.request(this.ackUrl, {
 			method: 'POST',
 			agent: this.agent,
 			headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
 		});
-		const done = (ok: boolean) => {
-			this.running--;
-			if (ok) {
-				this.acked++;
-				this.lastAckNs = nowNs();
-				this.options.onAcked?.(id, this.lastAckNs);
-			} else {
-				this.ackFailures++;
-			}
-			this.pump();
-		};
 		request.on('response', (response) => {
 			response.resume();
-			response.on('end', () => done((response.statusCode ?? 0) < 300));
+			response.on('end', () => this.ackDone(id, (response.statusCode ?? 0) < 300));
 		});
-		request.on('error', () => done(false));
+		request.on('error', () => this.ackDone(id, false));
 		request.end(body);
+	}
+
+	private ackDone(id: string, ok: boolean): void {
+		this.running--;
+		if (ok) {
+			this.acked++;
+			this.lastAckNs = nowNs();
+			this.options.onAcked?.(id, this.lastAckNs);
+		} else {
+			this.ackFailures++;
+		}
+		this.pump();
+	}
+
+	/** The same request through undici's dispatch API, as the node's Acknowledger sends it. */
+	private sendAckUndici(pool: Pool, id: string): void {
+		let status = 0;
+		pool.dispatch(
+			{ path: '/api/v1/events/ack', method: 'POST', headers: ['content-type', 'application/json'], body: JSON.stringify({ id }) },
+			{
+				onConnect: () => undefined,
+				onHeaders: (statusCode) => {
+					status = statusCode;
+					return true;
+				},
+				onData: () => true,
+				onComplete: () => this.ackDone(id, status < 300),
+				onError: () => this.ackDone(id, false),
+			},
+		);
 	}
 
 	close(): Promise<void> {
 		this.agent?.destroy();
+		void this.pool?.destroy().catch(() => undefined);
 		const socket = this.socket;
 		if (!socket || socket.readyState === WebSocket.CLOSED) return Promise.resolve();
 		return new Promise<void>((resolve) => {

@@ -2,8 +2,9 @@
  * 1. Throughput: `count` workflow_data_change events of ~2 KB published back to back by the
  * simulator (POST /__sim/publish {count, rowBytes}) to one subscribed client in this process.
  * Clients, in rotating order per round: (a) raw ws + JSON.parse, (b) (a) + one ack per event
- * over a keep-alive agent with ACK_CONCURRENCY requests at a time, and the real node through
- * the trigger harness (acknowledge: emitted). Times run from the publish request to the last
+ * over a node:http keep-alive agent with ACK_CONCURRENCY requests at a time, (c) the same over
+ * an undici Pool (the transport the node's Acknowledger uses), and the real node through the
+ * trigger harness (acknowledge: emitted). Times run from the publish request to the last
  * frame parsed / event emitted / acknowledgement answered.
  */
 import { RawClient } from '../lib/raw-client';
@@ -16,7 +17,7 @@ import { wsProbe } from '../lib/ws-probe';
 /** The node's Acknowledger sends 8 at a time over one keep-alive agent: (b) gets the same. */
 export const ACK_CONCURRENCY = 8;
 
-export type ClientKind = 'a' | 'b' | 'trigger';
+export type ClientKind = 'a' | 'b' | 'c' | 'trigger';
 
 export interface RunResult {
 	kind: ClientKind;
@@ -60,7 +61,7 @@ export async function runOnce(sim: SimProcess, kind: ClientKind, count: number, 
 	if (kind === 'trigger') {
 		trigger = await BenchTrigger.activate(sim, { parameters: { acknowledge: 'emitted', output: 'event' } });
 	} else {
-		raw = new RawClient({ apiUrl: sim.apiUrl, realtimeUrl: sim.realtimeUrl, ackConcurrency: kind === 'b' ? ACK_CONCURRENCY : 0 });
+		raw = new RawClient({ apiUrl: sim.apiUrl, realtimeUrl: sim.realtimeUrl, ackConcurrency: kind === 'a' ? 0 : ACK_CONCURRENCY, ackTransport: kind === 'c' ? 'undici' : 'http' });
 		await raw.connect();
 	}
 	await subscribedOnce(sim);
@@ -74,7 +75,7 @@ export async function runOnce(sim: SimProcess, kind: ClientKind, count: number, 
 		const client = raw;
 		await until(() => client.events >= count, timeout, `${count} frames`);
 		receiveMs = msSince(t0, client.lastEventNs);
-		if (kind === 'b') {
+		if (kind !== 'a') {
 			await until(() => client.acked + client.ackFailures >= count, timeout, `${count} acks`);
 			ackMs = msSince(t0, client.lastAckNs);
 		}
@@ -158,11 +159,15 @@ function figuresOf(runs: RunResult[]): Figure[] {
 		figures.push({ scenario, name: `baseline (b): (a) + 1 ack/event, keep-alive, ${ACK_CONCURRENCY} at a time: parsed/s`, value: round(bRecv, 0), unit: 'ev/s', note: 'reference' });
 		figures.push({ scenario, name: 'baseline (b): acknowledged/s', value: round(bAck, 0), unit: 'ev/s', baseline: a ? { name: '(a)', value: round(a, 0), unit: 'ev/s' } : undefined, ratio: a ? bAck / a : undefined, note: 'reference' });
 	}
-	// Rates drift with the machine's load: compare each trigger run with the (b) run of its own round.
-	const paired = (which: 'receive' | 'ack') =>
+	const cAck = med('c', 'ack');
+	if (of('c').length) {
+		figures.push({ scenario, name: `baseline (c): (b) with undici instead of node:http (the node's ack transport): acknowledged/s`, value: round(cAck, 0), unit: 'ev/s', baseline: bAck ? { name: '(b)', value: round(bAck, 0), unit: 'ev/s' } : undefined, ratio: bAck ? cAck / bAck : undefined, note: 'reference' });
+	}
+	// Rates drift with the machine's load: compare each trigger run with the baseline run of its own round.
+	const paired = (which: 'receive' | 'ack', base: ClientKind = 'b') =>
 		median(
 			of('trigger').flatMap((t) => {
-				const b = runs.find((run) => run.kind === 'b' && run.round === t.round);
+				const b = runs.find((run) => run.kind === base && run.round === t.round);
 				return b ? [rate(t, which) / rate(b, 'ack')] : [];
 			}),
 		);
@@ -171,6 +176,9 @@ function figuresOf(runs: RunResult[]): Figure[] {
 		const failed = Math.max(...of('trigger').map((run) => run.failedAcks ?? 0));
 		figures.push({ scenario, name: 'Kadoa Trigger: emitted/s', value: round(tEmit, 0), unit: 'ev/s', baseline: bAck ? bBase : undefined, ratio: bAck ? paired('receive') : undefined, target: '≥ 0.90 × (b)', met: bAck ? paired('receive') >= 0.9 : undefined, note: 'values: medians; ratio: median of per-round ratios' });
 		figures.push({ scenario, name: 'Kadoa Trigger: acknowledged/s', value: round(tAck, 0), unit: 'ev/s', baseline: bAck ? bBase : undefined, ratio: bAck ? paired('ack') : undefined, target: '≥ 0.90 × (b)', met: bAck ? paired('ack') >= 0.9 : undefined });
+		if (of('c').length) {
+			figures.push({ scenario, name: 'Kadoa Trigger: acknowledged/s, against the same transport', value: round(tAck, 0), unit: 'ev/s', baseline: { name: '(c) raw + undici ack', value: round(cAck, 0), unit: 'ev/s' }, ratio: paired('ack', 'c'), note: 'what the node costs beyond its ack transport' });
+		}
 		const cpu = (kind: ClientKind) => median(of(kind).map((run) => run.cpuUsPerEvent));
 		if (of('b').length) {
 			figures.push({
@@ -180,7 +188,7 @@ function figuresOf(runs: RunResult[]): Figure[] {
 				unit: 'µs',
 				baseline: { name: '(b) client CPU per event', value: round(cpu('b'), 1), unit: 'µs' },
 				ratio: cpu('trigger') / cpu('b'),
-				note: `(a) ${round(cpu('a'), 1)} µs; CPU time is steadier than rates on a shared machine`,
+				note: `(a) ${round(cpu('a'), 1)} µs${of('c').length ? `, (c) ${round(cpu('c'), 1)} µs` : ''}; CPU time is steadier than rates on a shared machine`,
 			});
 		}
 		figures.push({ scenario, name: 'Kadoa Trigger: unacknowledged at end (worst run)', value: unacked, unit: 'events', target: '0', met: unacked === 0, note: failed ? `${failed} failed ack request(s)` : undefined });

@@ -35,6 +35,14 @@ function failFastOnOutage(mode: WorkflowActivateMode | undefined): boolean {
 	return mode === 'manual' || mode === 'activate';
 }
 
+/**
+ * Acknowledgements queued or in flight at which reading pauses, and at which it resumes.
+ * Events then wait at Kadoa, not in memory, and the ids n8n stores at every emit stay few
+ * (see ResumeState). 32 keeps the 8 concurrent ack requests busy.
+ */
+export const ACK_HIGH_WATER = 32;
+export const ACK_LOW_WATER = 8;
+
 /** How long fetching a pending snapshot may hold an event back. */
 const PENDING_FETCH_TIMEOUT_MS = 30_000;
 
@@ -88,7 +96,7 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 	const store: StaticStore = manual ? {} : (context.getWorkflowStaticData('node') as StaticStore);
 	const resume = new ResumeState(store, Math.max(DEFAULT_WINDOW, settings.maxInFlight * 4));
 	// Read no faster than Kadoa takes acknowledgements: every id not yet acknowledged must stay
-	// inside the persisted id window, or a restart would run it again.
+	// among the persisted ids (at most the window), or a restart would run it again.
 	let client: RealtimeClient | undefined;
 	let deliveryPaused = false;
 	let acksPaused = false;
@@ -98,12 +106,14 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 		: new Acknowledger({
 				ackUrl: settings.endpoints.ackUrl,
 				logger,
-				highWater: Math.floor(resume.window / 5),
-				lowWater: Math.floor(resume.window / 20),
+				highWater: ACK_HIGH_WATER,
+				lowWater: ACK_LOW_WATER,
 				onPressure: (on) => {
 					acksPaused = on;
 					applyFlow();
 				},
+				// Confirmed and behind the cursor, an id no longer needs to be in static data.
+				onAcknowledged: (id) => resume.confirmed(id),
 			});
 
 	const delivery = new EventDelivery({

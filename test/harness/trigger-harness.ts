@@ -1,8 +1,8 @@
 /**
  * An n8n-faithful stand-in for the trigger context, built from what n8n 2.x does:
  * - emit throws until trigger() returned (manual mode swaps emit in afterwards);
- * - static data is persisted (deep-copied) when activation finishes and at every emit,
- *   never on close; a "restart" starts from the persisted copy;
+ * - static data is persisted (serialised, as n8n writes it to its database) when activation
+ *   finishes and at every emit, never on close; a "restart" starts from the persisted copy;
  * - in manual mode the first emit becomes the test run and closeFunction is called next;
  * - donePromise settles as the test's `execute` callback says (or never).
  */
@@ -36,7 +36,8 @@ export interface HarnessOptions {
 
 export interface Emission {
 	items: INodeExecutionData[];
-	json: IDataObject[];
+	/** The items' json (computed when read: n8n does not copy items at emit, nor should we). */
+	readonly json: IDataObject[];
 	deduplicationKey?: string;
 	hasDonePromise: boolean;
 	at: number;
@@ -70,8 +71,8 @@ export class TriggerHarness {
 	readonly emissions: Emission[] = [];
 	readonly emitErrors: Error[] = [];
 	readonly logs: LogLine[] = [];
-	/** What n8n would have in its database. */
-	persistedStaticData: IDataObject = {};
+	/** What n8n would have in its database, as n8n writes it there: serialised. */
+	private persistedJson = '{}';
 	response?: ITriggerResponse;
 	closed = false;
 	private readonly staticData: IDataObject;
@@ -136,8 +137,14 @@ export class TriggerHarness {
 		if (this.mode === 'trigger') this.persist();
 	}
 
+	/** What n8n would have in its database (parsed on each read: a copy). */
+	get persistedStaticData(): IDataObject {
+		return JSON.parse(this.persistedJson) as IDataObject;
+	}
+
+	/** n8n serialises the whole static data at each save (TypeORM, JSON column). */
 	private persist(): void {
-		this.persistedStaticData = JSON.parse(JSON.stringify(this.staticData)) as IDataObject;
+		this.persistedJson = JSON.stringify(this.staticData);
 	}
 
 	private emit(items: INodeExecutionData[][], done?: { resolve: (run: IRun | undefined) => void; reject: (error: Error) => void }, deduplicationKey?: string): void {
@@ -149,7 +156,9 @@ export class TriggerHarness {
 		const batch = items[0] ?? [];
 		this.emissions.push({
 			items: batch,
-			json: batch.map((item) => item.json),
+			get json() {
+				return batch.map((item) => item.json);
+			},
 			deduplicationKey,
 			hasDonePromise: done !== undefined,
 			at: Date.now(),

@@ -1,4 +1,4 @@
-import { eventToItems, normaliseDifferences } from '../../nodes/KadoaTrigger/delivery/items';
+import { eventToItems as itemsOf, normaliseDifferences, type OutputMode } from '../../nodes/KadoaTrigger/delivery/items';
 import { createFilter, matches } from '../../nodes/KadoaTrigger/delivery/filter';
 import type { KadoaEvent } from '../../nodes/KadoaTrigger/realtime/protocol';
 
@@ -20,7 +20,16 @@ function dataChange(payload: Record<string, unknown> = {}): KadoaEvent {
 	};
 }
 
+/** The items' json, as n8n's expressions see it ($json). */
+const eventToItems = (event: KadoaEvent, mode: OutputMode) => itemsOf(event, mode).map((item) => item.json);
+
 describe('eventToItems', () => {
+	it('gives n8n items: { json } each', () => {
+		const items = itemsOf(dataChange({ data: [{ title: 'A' }] }), 'rows');
+		expect(Object.keys(items[0])).toEqual(['json']);
+		expect(items[0].json.title).toBe('A');
+	});
+
 	it('event output: one item with the documented fields', () => {
 		const [item] = eventToItems(dataChange({ summary: 'One new headline', dataPending: false }), 'event');
 		expect(item).toEqual({

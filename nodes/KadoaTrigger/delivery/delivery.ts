@@ -4,13 +4,14 @@
  * outcome (back-pressure), and move the resume cursor only past settled events.
  *
  * Guarantee (trigger mode): at-least-once from Kadoa (unacknowledged events come back), made
- * effectively once by the id window in static data, which is written before each emit.
+ * effectively once by the resume state: delivered ids in memory, and in static data (written
+ * before each emit) those a restart could see again.
  */
 import type { ClientLogger } from '../realtime/client';
 import type { KadoaEvent } from '../realtime/protocol';
 import type { Acknowledger } from './acknowledger';
 import { matches, type EventFilter } from './filter';
-import { eventToItems, type Json, type OutputMode } from './items';
+import { eventToItems, type Item, type OutputMode } from './items';
 import { CursorTracker, type ResumeState } from './resume';
 
 export type AckMode = 'emitted' | 'executionFinished' | 'executionSucceeded';
@@ -31,7 +32,7 @@ export interface ExecutionStarter {
 	 * Starts one execution with these items. With `awaitOutcome` it returns how the execution
 	 * ended (the caller bounds the wait). Throws if n8n refused to start it.
 	 */
-	start(items: Json[], eventId: string | undefined, awaitOutcome: boolean): Promise<ExecutionOutcome> | void;
+	start(items: Item[], eventId: string | undefined, awaitOutcome: boolean): Promise<ExecutionOutcome> | void;
 }
 
 export interface FlowControl {
@@ -138,12 +139,16 @@ export class EventDelivery {
 		if (id !== undefined && (this.pendingIds.has(id) || resume.has(id))) {
 			this.stats.duplicates++;
 			logger.debug(`Kadoa: event ${id} was already delivered; not running it again`, { eventId: id });
-			// It came back, so Kadoa may not have our ack: send it (once per process).
-			if (!manual && !this.pendingIds.has(id)) acknowledger?.ack(id);
+			if (manual) return;
+			// It came back, so Kadoa may not have our ack: send it (once per process), unless
+			// Kadoa confirmed it and this is the replay after a stale cursor.
+			if (!this.pendingIds.has(id) && !resume.isConfirmed(id)) acknowledger?.ack(id);
+			// Nothing left to do for this copy: the cursor may pass it.
+			this.cursor.arrived(event.cursor, id)();
 			return;
 		}
 
-		const settle = manual ? noop : this.cursor.arrived(event.cursor);
+		const settle = manual ? noop : this.cursor.arrived(event.cursor, id);
 		if (!matches(this.options.filter, event)) {
 			this.stats.filteredOut++;
 			logger.debug(`Kadoa: event ${id ?? '(no id)'} of type ${event.type} does not match the filters; acknowledged`, { eventId: id });

@@ -2,10 +2,10 @@
  * Starts n8n executions for the delivery policy and reads how they ended. The only module
  * that touches `emit` and n8n's run results.
  */
-import type { IDataObject, INodeExecutionData, IRun, ITriggerFunctions } from 'n8n-workflow';
+import type { INodeExecutionData, IRun, ITriggerFunctions } from 'n8n-workflow';
 
 import type { ExecutionOutcome, ExecutionStarter } from './delivery';
-import type { Json } from './items';
+import type { Item } from './items';
 
 /** Maps a finished run to an outcome. `undefined` is what 2.x resolves for a de-duplicated emit. */
 export function runOutcome(run: IRun | undefined): ExecutionOutcome {
@@ -56,8 +56,9 @@ export function n8nExecutionStarter(context: ITriggerFunctions, useDeduplication
 	const workflowId = context.getWorkflow().id;
 	const nodeId = context.getNode().id;
 	return {
-		start(items: Json[], eventId: string | undefined, awaitOutcome: boolean) {
-			const data: INodeExecutionData[][] = [items.map((json) => ({ json: json as IDataObject }))];
+		start(items: Item[], eventId: string | undefined, awaitOutcome: boolean) {
+			// Item is INodeExecutionData's shape; its json holds parsed JSON only (IDataObject).
+			const data = [items] as INodeExecutionData[][];
 			const key = useDeduplicationKey && eventId !== undefined ? deduplicationKey(workflowId, nodeId, eventId) : undefined;
 			if (!awaitOutcome) {
 				context.emit(data, undefined, undefined, key);

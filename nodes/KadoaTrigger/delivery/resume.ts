@@ -1,10 +1,16 @@
 /**
- * Resume state kept in the node's static data: the replay cursor and a bounded window of
- * recently delivered event ids. n8n persists static data when activation finishes and at
- * every emit, so whatever is written before an emit survives a restart.
+ * Resume state: the replay cursor and the ids of delivered events, kept so that neither a
+ * reconnect nor a restart runs an event twice.
  *
- * n8n notices changes only through assignments on the static data object itself (nested
- * arrays assigned later are not observed), so every change also bumps `revision`.
+ * n8n persists static data when activation finishes and at every emit (serialising all of
+ * it, and writing it to its database), so whatever is written before an emit survives a
+ * restart, and whatever is stored is paid for at every event. Two sets, therefore:
+ * - in memory, a window of recently delivered ids, for Kadoa's redeliveries while this
+ *   activation runs;
+ * - in static data, only the ids a restart could see again: delivered, and either not yet
+ *   confirmed by Kadoa (unacknowledged events are redelivered) or not yet behind the stored
+ *   cursor (events after it are replayed). In steady state that is the acknowledgements in
+ *   flight, a few dozen ids, whatever the window.
  */
 
 export interface StaticStore {
@@ -12,24 +18,47 @@ export interface StaticStore {
 }
 
 /**
- * Ids remembered across restarts. It must hold every id not yet acknowledged (executions in
- * flight, queued acks: both bounded by back-pressure, see subscription.ts) with room to
- * spare; n8n rewrites static data at every emit, so it is kept no larger than that.
+ * How many ids are remembered in memory, and at most in static data. It must exceed the ids
+ * not yet acknowledged (executions in flight and queued acks, both bounded by back-pressure,
+ * see subscription.ts) with room to spare.
  */
 export const DEFAULT_WINDOW = 500;
 
+interface OpenId {
+	/** Kadoa accepted its acknowledgement. */
+	confirmed: boolean;
+	/** The stored cursor is at or past it. */
+	passed: boolean;
+	/** Loaded from an earlier activation, where the cursor may have passed it meanwhile. */
+	loaded: boolean;
+}
+
 export class ResumeState {
-	private readonly ids: string[];
-	private readonly known: Set<string>;
+	private readonly recent: string[] = [];
+	private readonly known = new Set<string>();
+	/** Persisted ids, oldest first. */
+	private readonly open = new Map<string, OpenId>();
+	/** Deliveries after which ids loaded from an earlier activation are let go. */
+	private loadedLeft: number;
 
 	constructor(
 		private readonly store: StaticStore,
 		readonly window = DEFAULT_WINDOW,
 	) {
-		const stored = Array.isArray(store.recentEventIds) ? store.recentEventIds : [];
-		this.ids = stored.filter((id): id is string => typeof id === 'string').slice(-window);
-		this.known = new Set(this.ids);
-		store.recentEventIds = this.ids;
+		// Two disjoint lists: delivered and not yet confirmed by Kadoa; confirmed (so a replay
+		// need not acknowledge them again) but not yet behind the cursor.
+		const stored = [...stringsOf(store.acknowledgedEventIds).map((id) => [id, true] as const), ...stringsOf(store.recentEventIds).map((id) => [id, false] as const)];
+		for (const [id, confirmed] of stored.slice(-window)) {
+			this.addRecent(id);
+			this.open.set(id, { confirmed, passed: false, loaded: true });
+		}
+		// Unacknowledged events come back when the socket connects and events after the cursor
+		// are replayed first: a window's worth of deliveries later, a loaded id that did not
+		// come back never will (the rule the whole window followed before).
+		this.loadedLeft = this.open.size > 0 ? window : 0;
+		// Written by earlier versions to make n8n notice array changes; assignments do that now.
+		if ('revision' in store) delete store.revision;
+		this.sync();
 	}
 
 	/** The cursor of the last event that is done, and everything before it. */
@@ -46,33 +75,89 @@ export class ResumeState {
 	}
 
 	has(id: string): boolean {
-		return this.known.has(id);
+		return this.known.has(id) || this.open.has(id);
 	}
 
-	/** Remembers a delivered id; the oldest one falls out of the window. */
+	/** Remembers a delivered id, in memory and in static data; call it before the emit. */
 	remember(id: string): void {
-		if (this.known.has(id)) return;
-		this.ids.push(id);
-		this.known.add(id);
-		while (this.ids.length > this.window) this.known.delete(this.ids.shift() as string);
-		this.touch();
+		this.addRecent(id);
+		if (!this.open.has(id)) {
+			this.open.set(id, { confirmed: false, passed: false, loaded: false });
+			// Only when more ids are unacknowledged than back-pressure allows: the oldest goes.
+			if (this.open.size > this.window) this.open.delete(this.open.keys().next().value as string);
+		}
+		if (this.loadedLeft > 0 && --this.loadedLeft === 0) {
+			for (const [openId, entry] of this.open) if (entry.loaded) this.open.delete(openId);
+		}
+		this.sync();
 	}
 
 	/** Forgets an id whose execution failed, so Kadoa's redelivery runs it again. */
 	forget(id: string): void {
-		if (!this.known.delete(id)) return;
-		const index = this.ids.lastIndexOf(id);
-		if (index >= 0) this.ids.splice(index, 1);
-		this.touch();
+		if (this.known.delete(id)) {
+			const index = this.recent.lastIndexOf(id);
+			if (index >= 0) this.recent.splice(index, 1);
+		}
+		// At once, not at the next emit: a stored id that must run again would be lost.
+		if (this.open.delete(id)) this.sync();
 	}
 
+	/** Whether Kadoa accepted the acknowledgement of a stored id (also in an earlier activation). */
+	isConfirmed(id: string): boolean {
+		return this.open.get(id)?.confirmed === true;
+	}
+
+	/** Kadoa accepted the acknowledgement of this id. */
+	confirmed(id: string): void {
+		const entry = this.open.get(id);
+		if (!entry) return;
+		entry.confirmed = true;
+		if (entry.passed) this.open.delete(id);
+	}
+
+	/** The stored cursor is now at or past this event. */
+	passed(id: string): void {
+		const entry = this.open.get(id);
+		if (!entry) return;
+		entry.passed = true;
+		if (entry.confirmed) this.open.delete(id);
+	}
+
+	/** Ids remembered in memory. */
 	get size(): number {
-		return this.ids.length;
+		return this.known.size;
 	}
 
-	private touch(): void {
-		this.store.revision = ((this.store.revision as number) || 0) + 1;
+	/** Ids a restart could see again (what the next emit stores). */
+	get openCount(): number {
+		return this.open.size;
 	}
+
+	private addRecent(id: string): void {
+		if (this.known.has(id)) return;
+		this.recent.push(id);
+		this.known.add(id);
+		while (this.recent.length > this.window) this.known.delete(this.recent.shift() as string);
+	}
+
+	/**
+	 * Writes the persisted ids. Ids that became confirmed and passed are dropped from the store
+	 * here, lazily: until then the store holds a few ids too many, which costs nothing but
+	 * bytes. A fresh array each time: n8n notices assignments on static data, not in-place
+	 * changes of a nested array.
+	 */
+	private sync(): void {
+		const unconfirmed: string[] = [];
+		const confirmed: string[] = [];
+		// forEach, not for…of: no [key, value] array per entry, at every emit.
+		this.open.forEach((entry, id) => (entry.confirmed ? confirmed : unconfirmed).push(id));
+		this.store.recentEventIds = unconfirmed;
+		this.store.acknowledgedEventIds = confirmed;
+	}
+}
+
+function stringsOf(value: unknown): string[] {
+	return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
 /**
@@ -86,19 +171,26 @@ export function compareCursors(a: string, b: string): number {
 	return a < b ? -1 : a > b ? 1 : 0;
 }
 
+interface Arrival {
+	cursor: string | undefined;
+	id: string | undefined;
+	settled: boolean;
+}
+
 /**
  * Moves the cursor past an event only once it and every event that arrived before it are
- * settled (acknowledged, skipped, or left unacknowledged for Kadoa to redeliver).
+ * settled (acknowledged, skipped, or left unacknowledged for Kadoa to redeliver), and tells
+ * the resume state which ids the cursor passed.
  */
 export class CursorTracker {
-	private readonly queue: Array<{ cursor: string | undefined; settled: boolean }> = [];
+	private readonly queue: Arrival[] = [];
 	private head = 0;
 
 	constructor(private readonly state: ResumeState) {}
 
 	/** Registers an arrival; call the returned function when the event is settled. */
-	arrived(cursor: string | undefined): () => void {
-		const entry = { cursor, settled: false };
+	arrived(cursor: string | undefined, id?: string): () => void {
+		const entry: Arrival = { cursor, id, settled: false };
 		this.queue.push(entry);
 		return () => {
 			if (entry.settled) return;
@@ -112,16 +204,29 @@ export class CursorTracker {
 	}
 
 	private advance(): void {
+		const start = this.head;
 		let cursor: string | undefined;
+		// Arrivals up to the last one that carries a cursor are behind it; a cursor-less one
+		// after that has no position yet.
+		let behind = start;
 		while (this.head < this.queue.length && this.queue[this.head].settled) {
-			cursor = this.queue[this.head].cursor ?? cursor;
-			this.head++;
+			const entry = this.queue[this.head++];
+			if (entry.cursor !== undefined) {
+				cursor = entry.cursor;
+				behind = this.head;
+			}
+		}
+		if (cursor !== undefined) {
+			this.state.cursor = cursor;
+			for (let i = start; i < behind; i++) {
+				const id = this.queue[i].id;
+				if (id !== undefined) this.state.passed(id);
+			}
 		}
 		// Compact now and then instead of shifting on every event.
 		if (this.head > 1024 && this.head * 2 > this.queue.length) {
 			this.queue.splice(0, this.head);
 			this.head = 0;
 		}
-		if (cursor !== undefined) this.state.cursor = cursor;
 	}
 }
