@@ -1,6 +1,7 @@
 /**
  * Renders bench/results/latest.json (or the given file) as the Markdown table of BENCHMARKS.md.
- * Usage: node build/bench/markdown.js [FILE] [--compare OTHER.json --labels before,after]
+ * Usage: node build/bench/markdown.js [FILE] [--compare EARLIER.json --labels before,after]
+ * With --compare, EARLIER's figures stand in the column left of FILE's (rows: FILE's figures).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -29,7 +30,7 @@ function escape(text: string): string {
 	return text.replace(/\|/g, '\\|');
 }
 
-export function render(results: Results, compare?: Results, labels = ['value', 'with proposal']): string {
+export function render(results: Results, compare?: Results, labels = ['before', 'after']): string {
 	const head = compare
 		? `| scenario | figure | baseline (same run) | ${labels[0]} (ratio) | ${labels[1]} (ratio) | target | met |\n|---|---|---|---|---|---|---|`
 		: '| scenario | figure | baseline (same run) | value (ratio) | target | met |\n|---|---|---|---|---|---|';
@@ -38,7 +39,7 @@ export function render(results: Results, compare?: Results, labels = ['value', '
 		const base = f.baseline ? `${f.baseline.name}: ${fmt(f.baseline.value)} ${f.baseline.unit}` : (f.note === 'reference' ? 'reference' : '');
 		const met = (g: Figure | undefined) => (g?.met === undefined ? '' : g.met ? 'yes' : 'no');
 		const cells = compare
-			? [f.scenario, f.name, base, cell(f), cell(other), f.target ?? '', [met(f), met(other)].filter(Boolean).join(' → ')]
+			? [f.scenario, f.name, base, cell(other), cell(f), f.target ?? '', [met(other), met(f)].filter(Boolean).join(' → ')]
 			: [f.scenario, f.name, base, cell(f), f.target ?? '', met(f)];
 		return `| ${cells.map(escape).join(' | ')} |`;
 	});

@@ -41,7 +41,9 @@ export class Acknowledger {
 	private readonly queued = new Set<string>();
 	private readonly done = new Set<string>();
 	private readonly doneOrder: string[] = [];
-	private readonly pool: Pool;
+	/** Created at the first ack: a pool holds ~16 KB even when idle, and many triggers never ack. */
+	private pool?: Pool;
+	private readonly origin: string;
 	private readonly dispatchOptions: Dispatcher.DispatchOptions;
 	private readonly hostname: string;
 	private readonly backoff: Backoff;
@@ -63,16 +65,7 @@ export class Acknowledger {
 		this.backoff = new Backoff(options.backoff ?? ACK_BACKOFF);
 		const url = new URL(options.ackUrl);
 		this.hostname = url.hostname;
-		this.pool = new Pool(url.origin, {
-			connections: this.concurrency,
-			// One request at a time per connection: proxies and load balancers in front of Kadoa
-			// need not support HTTP pipelining.
-			pipelining: 1,
-			connect: { timeout: this.timeoutMs },
-			headersTimeout: this.timeoutMs,
-			bodyTimeout: this.timeoutMs,
-			keepAliveTimeout: IDLE_SOCKET_MS,
-		});
+		this.origin = url.origin;
 		this.dispatchOptions = { origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers: ['content-type', 'application/json'] };
 	}
 
@@ -124,7 +117,7 @@ export class Acknowledger {
 		this.queue.length = 0;
 		this.head = 0;
 		this.queued.clear();
-		void this.pool.destroy().catch(() => undefined);
+		void this.pool?.destroy().catch(() => undefined);
 		this.notifyIdle();
 	}
 
@@ -203,6 +196,16 @@ export class Acknowledger {
 			settled = true;
 			callback(error, status);
 		};
+		this.pool ??= new Pool(this.origin, {
+			connections: this.concurrency,
+			// One request at a time per connection: proxies and load balancers in front of Kadoa
+			// need not support HTTP pipelining.
+			pipelining: 1,
+			connect: { timeout: this.timeoutMs },
+			headersTimeout: this.timeoutMs,
+			bodyTimeout: this.timeoutMs,
+			keepAliveTimeout: IDLE_SOCKET_MS,
+		});
 		this.pool.dispatch(
 			{ ...this.dispatchOptions, body: JSON.stringify({ id }) },
 			{
