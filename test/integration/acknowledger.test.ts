@@ -2,6 +2,7 @@
  * The Acknowledger on its own, against the simulator's ack endpoint over real sockets:
  * deadlines, unreachable endpoint, refusals, close with requests in flight.
  */
+import { openAckPools } from '../../nodes/KadoaTrigger/delivery/ack-pool';
 import { Acknowledger } from '../../nodes/KadoaTrigger/delivery/acknowledger';
 import { Fixture } from '../harness/setup';
 import { activeHandles, waitFor } from '../harness/trigger-harness';
@@ -90,6 +91,26 @@ describe('Acknowledger', () => {
 		expect(activeHandles().Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0);
 		expect(accepted).toEqual([]);
 		expect(logs.map((line) => line.message).join('\n')).toMatch(/20 acknowledgement\(s\) not sent before close/);
+	});
+
+	it('triggers in one process share one pool of connections; the last close frees it', async () => {
+		const sim = await fixture.sim();
+		const events = Array.from({ length: 300 }, () => sim.publishDataChange());
+		const acceptedA: string[] = [];
+		const acceptedB: string[] = [];
+		const a = acknowledgerFor(sim, [], acceptedA);
+		const b = acknowledgerFor(sim, [], acceptedB);
+		events.forEach((event, i) => (i % 2 ? a : b).ack(event.id));
+		await waitFor(() => acceptedA.length + acceptedB.length === 300, 5000, 'all acks');
+		expect(sim.tcpConnections).toBeLessThanOrEqual(8);
+		expect(openAckPools()).toBe(1);
+		a.close();
+		// The other trigger's acks still flow over the shared pool.
+		const later = sim.publishDataChange();
+		b.ack(later.id);
+		await waitFor(() => acceptedB.includes(later.id), 3000, 'an ack after the other closed');
+		b.close();
+		expect(openAckPools()).toBe(0);
 	});
 
 	it('many acks share a few keep-alive connections', async () => {

@@ -5,13 +5,15 @@
  *
  * One request per event is the trigger's largest cost per event, so it goes through undici
  * (Node's own HTTP client behind fetch) rather than node:http: about a third less CPU per
- * request, and its timeouts need no timer per request (see BENCHMARKS.md).
+ * request, and its timeouts need no timer per request (see BENCHMARKS.md). The connection
+ * pool is shared with the process's other Kadoa triggers (ack-pool.ts).
  */
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 
 import { ACK_BACKOFF, Backoff, type BackoffOptions } from '../realtime/backoff';
 import type { ClientLogger } from '../realtime/client';
 import { NetworkError, describeNetworkCode } from '../realtime/http';
+import { leaseAckPool, type AckPoolLease } from './ack-pool';
 
 export interface AcknowledgerOptions {
 	ackUrl: string;
@@ -41,8 +43,8 @@ export class Acknowledger {
 	private readonly queued = new Set<string>();
 	private readonly done = new Set<string>();
 	private readonly doneOrder: string[] = [];
-	/** Created at the first ack: a pool holds ~16 KB even when idle, and many triggers never ack. */
-	private pool?: Pool;
+	/** Taken at the first ack (a pool holds memory even when idle; many triggers never ack). */
+	private lease?: AckPoolLease;
 	private readonly origin: string;
 	private readonly dispatchOptions: Dispatcher.DispatchOptions;
 	private readonly hostname: string;
@@ -117,7 +119,8 @@ export class Acknowledger {
 		this.queue.length = 0;
 		this.head = 0;
 		this.queued.clear();
-		void this.pool?.destroy().catch(() => undefined);
+		// Requests in flight finish on the shared pool (or die with it); their answers are ignored.
+		this.lease?.release();
 		this.notifyIdle();
 	}
 
@@ -196,17 +199,8 @@ export class Acknowledger {
 			settled = true;
 			callback(error, status);
 		};
-		this.pool ??= new Pool(this.origin, {
-			connections: this.concurrency,
-			// One request at a time per connection: proxies and load balancers in front of Kadoa
-			// need not support HTTP pipelining.
-			pipelining: 1,
-			connect: { timeout: this.timeoutMs },
-			headersTimeout: this.timeoutMs,
-			bodyTimeout: this.timeoutMs,
-			keepAliveTimeout: IDLE_SOCKET_MS,
-		});
-		this.pool.dispatch(
+		this.lease ??= leaseAckPool(this.origin, { connections: this.concurrency, timeoutMs: this.timeoutMs, idleMs: IDLE_SOCKET_MS });
+		this.lease.pool.dispatch(
 			{ ...this.dispatchOptions, body: JSON.stringify({ id }) },
 			{
 				onConnect: () => undefined,
