@@ -22,7 +22,7 @@ import type { TriggerSettings } from './settings';
 export const CLOSE_BUDGET_MS = 10_000;
 /**
  * How long close waits for acknowledgements already decided. Short on purpose: an ack not
- * sent is not lost (Kadoa redelivers the event, the id window recognises it and acks it).
+ * sent is not lost (Kadoa redelivers the event, the stored ids recognise it and it is acked).
  */
 export const ACK_FLUSH_MS = 2_000;
 

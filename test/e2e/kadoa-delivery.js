@@ -453,7 +453,7 @@ async function main() {
     // n8n saves static data only when an execution starts, so the stored cursor is the one that
     // was settled when the last execution started: it lags behind the events that were still
     // running then (README: Delivery guarantees). It must be a settled event's cursor, never
-    // beyond one; the simulator replays everything after it, and the id window must recognise
+    // beyond one; the simulator replays everything after it, and the stored ids must recognise
     // those events: acknowledged again, never run again.
     assert.ok(doneCursors.includes(resumed.lastCursor), `stored cursor ${resumed.lastCursor} is a settled event's cursor`);
     const lag = done.filter((e) => e.cursor > resumed.lastCursor);

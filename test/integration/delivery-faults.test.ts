@@ -320,8 +320,7 @@ describe('restarts and re-activation', () => {
 		await first.waitForEmissions(5);
 		const stored = first.persistedStaticData;
 		expect(stored.cursor).toBe(before.cursor);
-		expect(stored.recentEventIds).toEqual([stuck, last].map((event) => event.id));
-		expect(stored.acknowledgedEventIds).toEqual(done.map((event) => event.id));
+		expect(stored.recentEventIds).toEqual([stuck, ...done, last].map((event) => event.id));
 		await first.close();
 
 		const second = await activate({ parameters, staticData: stored });
@@ -331,12 +330,12 @@ describe('restarts and re-activation', () => {
 		await sim.waitFor(() => sim.isAcked(stuck.id) && sim.isAcked(last.id), 8000);
 		await sleep(200);
 		expect(second.emissions).toHaveLength(0);
-		// Run once each. Acknowledged once each, except `last`: its ack came after the last save,
-		// so the restarted trigger cannot know it and acknowledges it again (harmless).
+		// Run once each. The replayed ones that were acknowledged already are acknowledged again
+		// (harmless; the trigger cannot tell a replay from a redelivery of an ack Kadoa lost).
 		expectDeliveredOnce(sim, harnesses, [before, stuck, ...done, last].map((event) => event.id), false);
 		const acks = (id: string) => sim.acks.filter((ack) => ack.id === id && ack.status === 200).length;
-		expect([before, stuck, ...done].map((event) => acks(event.id))).toEqual([1, 1, 1, 1]);
-		expect(acks(last.id)).toBe(2);
+		expect([before, stuck].map((event) => acks(event.id))).toEqual([1, 1]);
+		expect([...done, last].map((event) => acks(event.id))).toEqual([2, 2, 2]);
 	});
 
 	it('in steady state static data holds only the ids a restart could see again, not the whole window', async () => {

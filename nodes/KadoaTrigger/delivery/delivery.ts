@@ -140,9 +140,10 @@ export class EventDelivery {
 			this.stats.duplicates++;
 			logger.debug(`Kadoa: event ${id} was already delivered; not running it again`, { eventId: id });
 			if (manual) return;
-			// It came back, so Kadoa may not have our ack: send it (once per process), unless
-			// Kadoa confirmed it and this is the replay after a stale cursor.
-			if (!this.pendingIds.has(id) && !resume.isConfirmed(id)) acknowledger?.ack(id);
+			// It came back, so Kadoa may not have our ack: send it (once per process). A replay
+			// after a stale cursor gets a harmless second ack; a skipped one would leave an event
+			// Kadoa lost the ack of coming back forever.
+			if (!this.pendingIds.has(id)) acknowledger?.ack(id);
 			// Nothing left to do for this copy: the cursor may pass it.
 			this.cursor.arrived(event.cursor, id)();
 			return;

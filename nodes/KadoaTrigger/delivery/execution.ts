@@ -44,7 +44,7 @@ function deferred(context: ITriggerFunctions): DonePromise {
 
 /**
  * n8n 2.x refuses a second execution with the same de-duplication key for as long as the
- * first execution is stored: a guard behind our own id window (multi-main failover, lost
+ * first execution is stored: a guard behind our own stored ids (multi-main failover, lost
  * static data). Keys are global in n8n, hence the workflow and node in it. Not used when a
  * failed execution must be able to run again (acknowledge on success only).
  */

@@ -29,7 +29,7 @@ interface OpenId {
 	confirmed: boolean;
 	/** The stored cursor is at or past it. */
 	passed: boolean;
-	/** Loaded from an earlier activation, where the cursor may have passed it meanwhile. */
+	/** Loaded from an earlier activation: Kadoa may have confirmed it, the cursor passed it. */
 	loaded: boolean;
 }
 
@@ -45,12 +45,12 @@ export class ResumeState {
 		private readonly store: StaticStore,
 		readonly window = DEFAULT_WINDOW,
 	) {
-		// Two disjoint lists: delivered and not yet confirmed by Kadoa; confirmed (so a replay
-		// need not acknowledge them again) but not yet behind the cursor.
-		const stored = [...stringsOf(store.acknowledgedEventIds).map((id) => [id, true] as const), ...stringsOf(store.recentEventIds).map((id) => [id, false] as const)];
-		for (const [id, confirmed] of stored.slice(-window)) {
+		// Whether Kadoa confirmed a loaded id is not known: if it comes back, it is acknowledged
+		// again (a duplicate ack is harmless; one Kadoa lost would otherwise come back forever).
+		const stored = Array.isArray(store.recentEventIds) ? store.recentEventIds : [];
+		for (const id of stored.filter((item): item is string => typeof item === 'string').slice(-window)) {
 			this.addRecent(id);
-			this.open.set(id, { confirmed, passed: false, loaded: true });
+			this.open.set(id, { confirmed: false, passed: false, loaded: true });
 		}
 		// Unacknowledged events come back when the socket connects and events after the cursor
 		// are replayed first: a window's worth of deliveries later, a loaded id that did not
@@ -102,11 +102,6 @@ export class ResumeState {
 		if (this.open.delete(id)) this.sync();
 	}
 
-	/** Whether Kadoa accepted the acknowledgement of a stored id (also in an earlier activation). */
-	isConfirmed(id: string): boolean {
-		return this.open.get(id)?.confirmed === true;
-	}
-
 	/** Kadoa accepted the acknowledgement of this id. */
 	confirmed(id: string): void {
 		const entry = this.open.get(id);
@@ -147,17 +142,8 @@ export class ResumeState {
 	 * changes of a nested array.
 	 */
 	private sync(): void {
-		const unconfirmed: string[] = [];
-		const confirmed: string[] = [];
-		// forEach, not for…of: no [key, value] array per entry, at every emit.
-		this.open.forEach((entry, id) => (entry.confirmed ? confirmed : unconfirmed).push(id));
-		this.store.recentEventIds = unconfirmed;
-		this.store.acknowledgedEventIds = confirmed;
+		this.store.recentEventIds = Array.from(this.open.keys());
 	}
-}
-
-function stringsOf(value: unknown): string[] {
-	return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
 /**
