@@ -8,6 +8,7 @@ import { expectDeliveredOnce, expectNoSecrets } from '../harness/invariants';
 import { Fixture, API_KEY } from '../harness/setup';
 import { activeHandles, waitFor, type TriggerHarness, type RunResult } from '../harness/trigger-harness';
 import type { KadoaSimulator } from '../simulator/simulator';
+import { compareCursors } from '../../nodes/KadoaTrigger/delivery/resume';
 import { ACK_HIGH_WATER } from '../../nodes/KadoaTrigger/subscription';
 
 const fixture = new Fixture();
@@ -281,6 +282,8 @@ describe('restarts and re-activation', () => {
 		await subscribed(sim);
 		const events = [sim.publishDataChange(), sim.publishDataChange()];
 		await sim.waitFor(() => sim.isAcked(events[0].id) && sim.isAcked(events[1].id));
+		// The simulator records an ack just before the trigger reads its answer.
+		await sleep(200);
 		events.push(sim.publishDataChange());
 		await first.waitForEmissions(3);
 		// n8n deactivates while the third execution is still running.
@@ -344,16 +347,23 @@ describe('restarts and re-activation', () => {
 		await subscribed(sim);
 		const burst = Array.from({ length: 300 }, () => sim.publishDataChange({ fixture: { rows: 1 } }));
 		await sim.waitFor(() => burst.every((event) => sim.isAcked(event.id)), 10000, 'the burst acknowledged');
-		const next = sim.publishDataChange();
-		await trigger.waitForEmissions(301);
+		// The simulator records an ack before its answer reaches the trigger: emit probes until
+		// the trigger has seen the last answers (static data is saved at each emit).
+		let emitted = 300;
+		let probe = burst[299];
+		for (let i = 0; i < 10; i++) {
+			probe = sim.publishDataChange();
+			await trigger.waitForEmissions(++emitted);
+			if (trigger.persistedStaticData.recentEventIds?.toString() === probe.id) break;
+		}
 		// Saved at the last emit: every earlier event is acknowledged and behind the cursor.
-		expect(trigger.persistedStaticData.recentEventIds).toEqual([next.id]);
-		expect(trigger.persistedStaticData.cursor).toBe(burst[299].cursor);
+		expect(trigger.persistedStaticData.recentEventIds).toEqual([probe.id]);
+		expect(compareCursors(String(trigger.persistedStaticData.cursor), burst[299].cursor)).toBeGreaterThanOrEqual(0);
 		// A redelivery while running is still recognised (the wider window in memory).
 		const old = burst[0];
 		sim.sendRaw(JSON.stringify({ type: old.type, timestamp: old.timestamp, id: old.id, _cursor: old.cursor, [old.payloadKey]: old.data }));
 		await sleep(300);
-		expect(trigger.emissions).toHaveLength(301);
+		expect(trigger.emissions).toHaveLength(emitted);
 	});
 
 	it('acks lost at shutdown: the restarted trigger acknowledges the redelivered events without running them', async () => {
