@@ -60,6 +60,28 @@ describe('Kadoa Trigger against the simulator', () => {
 		expect(trigger.eventIds()).toEqual([kept.id]);
 	});
 
+	it('does not parse a large snapshot of a workflow it does not watch: read from its header, acknowledged, cursor moved', async () => {
+		const sim = await fixture.sim({ workflows: [{ id: 'wf-keep', name: 'Kept', state: 'ACTIVE', url: 'https://keep.example' }] });
+		const trigger = await fixture.trigger(sim, { parameters: { workflowIds: 'wf-keep', acknowledge: 'executionFinished' } });
+		await sim.waitFor(() => sim.subscribes.length === 1);
+		const parse = jest.spyOn(JSON, 'parse');
+		try {
+			const largest = () => Math.max(0, ...parse.mock.calls.map(([text]) => (typeof text === 'string' ? text.length : 0)));
+			const other = sim.publishDataChange({ workflowId: 'wf-other', fixture: { rows: 3000 } });
+			await sim.waitFor(() => sim.isAcked(other.id), 5000, 'the unwatched snapshot acknowledged');
+			expect(JSON.stringify(other.data).length).toBeGreaterThan(256 * 1024);
+			expect(largest()).toBeLessThan(64 * 1024);
+			// A watched one of the same size is parsed and runs; the cursor passed the skipped one.
+			const kept = sim.publishDataChange({ workflowId: 'wf-keep', fixture: { rows: 3000 } });
+			await trigger.waitForEmissions(1);
+			expect(largest()).toBeGreaterThan(256 * 1024);
+			expect(trigger.eventIds()).toEqual([kept.id]);
+			expect(trigger.persistedStaticData.cursor).toBe(other.cursor);
+		} finally {
+			parse.mockRestore();
+		}
+	});
+
 	it('survives heartbeats, garbage, binary, unknown types and events without id', async () => {
 		const sim = await fixture.sim();
 		const trigger = await fixture.trigger(sim, { parameters: { events: ['workflow_data_change', 'brand_new_type'] } });

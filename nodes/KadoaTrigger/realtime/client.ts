@@ -13,6 +13,7 @@ import { Backoff, RECONNECT_BACKOFF, type BackoffOptions } from './backoff';
 import { socketUrlWithToken, redact, type KadoaEndpoints } from './endpoints';
 import { HINTS, KadoaError, isConfigNetworkCode, upgradeRefusal } from './errors';
 import { describeNetworkCode } from './http';
+import { PEEK_MIN_BYTES, peekEventHeader, type EventHeader } from './peek';
 import { parseFrame, subscribeMessage, type KadoaEvent } from './protocol';
 import { fetchRealtimeToken } from './token';
 
@@ -46,6 +47,11 @@ export interface RealtimeClientOptions {
 	apiKey: string;
 	logger: ClientLogger;
 	onEvent: (event: KadoaEvent) => void;
+	/**
+	 * For large frames: whether an event is not wanted, judged from its header alone. Such an
+	 * event reaches onEvent unparsed (`partial`, payload holding only its workflowId).
+	 */
+	skipEvent?: (header: EventHeader) => boolean;
 	/** Called once, after start() resolved, when the client cannot go on (key revoked). */
 	onFatal: (error: KadoaError) => void;
 	getCursor: () => string | undefined;
@@ -372,6 +378,7 @@ export class RealtimeClient {
 			this.log('warn', 'Kadoa realtime: ignored a binary frame', { connection: connection.serial });
 			return;
 		}
+		if (this.options.skipEvent && Buffer.isBuffer(data) && data.length >= PEEK_MIN_BYTES && this.skipped(data, this.options.skipEvent)) return;
 		const frame = parseFrame(data.toString());
 		switch (frame.kind) {
 			case 'heartbeat':
@@ -389,6 +396,15 @@ export class RealtimeClient {
 				this.log('warn', `Kadoa realtime: ignored a malformed frame (${frame.reason})`, { connection: connection.serial });
 				return;
 		}
+	}
+
+	/** A large event nobody wants: handed on from its header, never parsed. */
+	private skipped(data: Buffer, skipEvent: (header: EventHeader) => boolean): boolean {
+		const header = peekEventHeader(data);
+		if (!header || header.type === 'heartbeat' || header.type.startsWith('control.') || !skipEvent(header)) return false;
+		const { id, type, timestamp, cursor, workflowId } = header;
+		this.options.onEvent({ id, type, timestamp, cursor, payload: workflowId === undefined ? {} : { workflowId }, partial: true });
+		return true;
 	}
 
 	/**

@@ -16,6 +16,8 @@ export interface KadoaEvent {
 	payload: Record<string, unknown>;
 	/** A stored change replayed for a test run, not a live event: never acknowledged. */
 	sample?: boolean;
+	/** Only the header was read (an unwanted large frame): the payload holds its workflowId at most. */
+	partial?: true;
 }
 
 export type Frame =
