@@ -5,10 +5,11 @@
  * output. Heap: at the moment of parse / emit (nothing collected on purpose), and what stays
  * reachable after a full GC while the parsed object / emitted items are held.
  */
-import { dataChangePayload, fillerText } from '../../test/simulator/fixtures';
+import { DEMO_WORKFLOWS, dataChangePayload, fillerText } from '../../test/simulator/fixtures';
 import { RawClient } from '../lib/raw-client';
 import { SimProcess, sleep } from '../lib/sim';
 import { fullGc, heapUsed, mb, median, msSince, nowNs, round, settleYoungGc, type Figure } from '../lib/stats';
+import { Acknowledger } from '../../nodes/KadoaTrigger/delivery/acknowledger';
 import { BenchTrigger } from '../lib/trigger';
 import { until } from '../lib/wait';
 import { wsProbe } from '../lib/ws-probe';
@@ -31,7 +32,7 @@ interface Sample {
 }
 
 export interface SnapshotRun {
-	kind: 'baseline' | 'event' | 'rows';
+	kind: 'baseline' | 'event' | 'rows' | 'filtered';
 	frameBytes: number;
 	samples: Sample[];
 	items?: number;
@@ -131,6 +132,42 @@ export async function snapshot(options: SnapshotOptions): Promise<{ figures: Fig
 			runs.push({ kind: output, frameBytes: ws.lastMessageBytes, samples, items });
 			options.log(`trigger ${output}: ${items} item(s), message → emit ${round(median(samples.map((s) => s.ms)), 1)} ms, heap at emit +${round(median(samples.map((s) => s.heapAtMb)), 1)} MB, retained ${round(median(samples.map((s) => s.retainedMb)), 1)} MB`);
 		}
+		// The same frame for a workflow this trigger does not watch: judged from its header,
+		// acknowledged, never parsed. Timed from the ws message to the acknowledgement being queued.
+		{
+			await sim.control.resetRecords(true);
+			const samples: Sample[] = [];
+			let h0 = 0;
+			let pending: Sample | undefined;
+			const proto = Acknowledger.prototype as unknown as { ack: (this: Acknowledger, id: string) => void };
+			const ack = proto.ack;
+			proto.ack = function timedAck(this: Acknowledger, id: string): void {
+				pending ??= { ms: msSince(ws.lastMessageNs), settledMs: 0, heapAtMb: mb(heapUsed() - h0), retainedMb: 0 };
+				ack.call(this, id);
+			};
+			const trigger = await BenchTrigger.activate(sim, { parameters: { acknowledge: 'emitted', workflowIds: DEMO_WORKFLOWS[1].id } });
+			try {
+				await sim.control.waitForState((s) => s.subscribes.length >= 1, 10_000, 'a subscribe');
+				for (let rep = 0; rep < options.reps; rep++) {
+					pending = undefined;
+					await sleep(20);
+					fullGc();
+					h0 = heapUsed();
+					await sim.control.publish({ dataChange: change });
+					await until(() => pending !== undefined, 60_000, 'the acknowledgement');
+					const sample = pending as unknown as Sample;
+					settleYoungGc();
+					sample.settledMs = sample.ms;
+					samples.push(sample);
+				}
+				if (trigger.emitted > 0) throw new Error('the unwatched snapshot was emitted');
+			} finally {
+				proto.ack = ack;
+				await trigger.close();
+			}
+			runs.push({ kind: 'filtered', frameBytes: ws.lastMessageBytes, samples, items: 0 });
+			options.log(`trigger, unwatched workflow: message → acknowledged ${round(median(samples.map((s) => s.ms)), 2)} ms`);
+		}
 	} finally {
 		await sim.stop();
 	}
@@ -199,6 +236,19 @@ function figuresOf(runs: SnapshotRun[], rows: number): Figure[] {
 			ratio: retained / med(base, 'retainedMb'),
 			target: kind === 'rows' ? 'small multiple of the snapshot (≤ 2×)' : undefined,
 			met: kind === 'rows' ? retained / med(base, 'retainedMb') <= 2 : undefined,
+		});
+	}
+	const filtered = runs.find((run) => run.kind === 'filtered');
+	if (filtered) {
+		const ms = med(filtered, 'ms');
+		figures.push({
+			scenario,
+			name: 'Kadoa Trigger, snapshot of a workflow it does not watch: frame → acknowledged',
+			value: round(ms, 2),
+			unit: 'ms',
+			baseline: { name: 'toString + parse', value: round(baseMs, 1), unit: 'ms' },
+			ratio: ms / baseMs,
+			note: 'read from its header, never parsed',
 		});
 	}
 	return figures;
