@@ -9,7 +9,7 @@ import { unknownWorkflowIds } from './api/workflows';
 import { Acknowledger } from './delivery/acknowledger';
 import { EventDelivery } from './delivery/delivery';
 import { n8nExecutionStarter } from './delivery/execution';
-import { createFilter, matches } from './delivery/filter';
+import { accepts, createFilter } from './delivery/filter';
 import { DATA_CHANGE } from './delivery/items';
 import { DEFAULT_WINDOW, ResumeState, type StaticStore } from './delivery/resume';
 import { nodeLogger } from './logging';
@@ -171,7 +171,7 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 		getCursor: () => (manual ? undefined : resume.cursor),
 		onEvent: (event) => delivery.handle(event),
 		// A large snapshot of a workflow (or type) this trigger does not watch is not parsed.
-		skipEvent: (header) => !matches(filter, { id: header.id, type: header.type, timestamp: header.timestamp, cursor: header.cursor, payload: { workflowId: header.workflowId } }),
+		skipEvent: (header) => !accepts(filter, header.type, header.workflowId),
 		onFatal: (error) => {
 			void close();
 			context.emitError(new NodeOperationError(node, error.message, { description: error.hint }));

@@ -83,10 +83,6 @@ export class Acknowledger {
 		this.pump();
 	}
 
-	isAcknowledged(id: string): boolean {
-		return this.done.has(id);
-	}
-
 	/** Acks queued or in flight. */
 	get pending(): number {
 		return this.queued.size;

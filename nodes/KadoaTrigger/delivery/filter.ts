@@ -14,8 +14,12 @@ export function createFilter(eventTypes: string[], workflowIds: string[]): Event
 }
 
 export function matches(filter: EventFilter, event: KadoaEvent): boolean {
-	if (filter.eventTypes.size > 0 && !filter.eventTypes.has(event.type)) return false;
+	return accepts(filter, event.type, event.payload.workflowId);
+}
+
+/** The same decision from the two fields it needs (a frame's header is enough). */
+export function accepts(filter: EventFilter, type: string, workflowId: unknown): boolean {
+	if (filter.eventTypes.size > 0 && !filter.eventTypes.has(type)) return false;
 	if (filter.workflowIds.size === 0) return true;
-	const workflowId = event.payload.workflowId;
 	return typeof workflowId !== 'string' || filter.workflowIds.has(workflowId);
 }
