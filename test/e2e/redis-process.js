@@ -57,7 +57,6 @@ async function startRedis({ port, timeoutMs = 10000 } = {}) {
   );
   fs.closeSync(fd);
   const guard = guardChild(child);
-  const killOnExit = guard.kill;
 
   const cli = (...args) => {
     const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), '--raw', ...args.map(String)], { encoding: 'utf8', timeout: 5000 });
@@ -73,7 +72,7 @@ async function startRedis({ port, timeoutMs = 10000 } = {}) {
       /* not up yet */
     }
     if (Date.now() > deadline) {
-      killOnExit();
+      guard.kill();
       throw new Error(`redis-server not answering after ${timeoutMs} ms: ${fs.readFileSync(logPath, 'utf8')}`);
     }
     await sleep(50);
@@ -88,20 +87,7 @@ async function startRedis({ port, timeoutMs = 10000 } = {}) {
       return guard.exited();
     },
     async stop() {
-      if (!guard.exited()) {
-        try {
-          process.kill(child.pid, 'SIGTERM');
-        } catch {
-          /* gone */
-        }
-        const end = Date.now() + 5000;
-        while (!guard.exited() && Date.now() < end) await sleep(50);
-        if (!guard.exited()) {
-          killOnExit();
-          while (!guard.exited()) await sleep(50);
-        }
-      }
-      guard.release();
+      await guard.stop();
       if (process.env.N8N_E2E_KEEP === '1') process.stderr.write(`[e2e] kept ${dir}\n`);
       else fs.rmSync(dir, { recursive: true, force: true });
     },

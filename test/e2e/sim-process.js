@@ -47,7 +47,6 @@ async function startSimulator({ apiKeys = [], teamId, heartbeatMs, tokenTtlMs, p
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', errFd] });
   fs.closeSync(errFd);
   const guard = guardChild(child);
-  const killOnExit = guard.kill;
 
   const ready = await new Promise((resolve, reject) => {
     let buf = '';
@@ -91,17 +90,7 @@ async function startSimulator({ apiKeys = [], teamId, heartbeatMs, tokenTtlMs, p
       }
     },
     async stop() {
-      if (!guard.exited()) {
-        try {
-          process.kill(child.pid, 'SIGTERM');
-        } catch {
-          /* gone */
-        }
-        const deadline = Date.now() + 5000;
-        while (!guard.exited() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-        if (!guard.exited()) killOnExit();
-      }
-      guard.release();
+      await guard.stop();
       if (process.env.N8N_E2E_KEEP === '1') process.stderr.write(`[e2e] kept ${logPath}\n`);
       else fs.rmSync(logDir, { recursive: true, force: true });
     },

@@ -136,7 +136,7 @@ function runScenario(name, mod, main) {
 
 /**
  * Tracks a spawned child's exit and SIGKILLs it if this process exits first, so no server
- * outlives a crashed scenario. Returns a function that tells how it exited (null: running).
+ * outlives a crashed scenario. `exited()` tells how it exited (null: running); `stop()` ends it.
  */
 function guardChild(child) {
   let exited = null;
@@ -153,7 +153,26 @@ function guardChild(child) {
     }
   };
   process.on('exit', killOnExit);
-  return { exited: () => exited, kill: killOnExit, release: () => process.removeListener('exit', killOnExit) };
+  const release = () => process.removeListener('exit', killOnExit);
+  /** SIGTERM, SIGKILL after `graceMs`, then waits for the exit and stops guarding. */
+  const stop = async (graceMs = 5000) => {
+    const pause = () => new Promise((r) => setTimeout(r, 50));
+    if (!exited) {
+      try {
+        process.kill(child.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      const deadline = Date.now() + graceMs;
+      while (!exited && Date.now() < deadline) await pause();
+      if (!exited) {
+        killOnExit();
+        while (!exited) await pause();
+      }
+    }
+    release();
+  };
+  return { exited: () => exited, kill: killOnExit, release, stop };
 }
 
 module.exports = { Timer, printFailureLog, npmPack, runScenario, guardChild, waitUntil, httpJson };
