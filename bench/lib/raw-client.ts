@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
 
+import { ACK_PATH, httpAck, undiciAck } from './ack-request';
 import { BENCH_API_KEY } from './sim';
 import { nowNs } from './stats';
 
@@ -39,7 +40,7 @@ export class RawClient {
 	private running = 0;
 
 	constructor(private readonly options: RawClientOptions) {
-		this.ackUrl = `${options.apiUrl}/api/v1/events/ack`;
+		this.ackUrl = `${options.apiUrl}${ACK_PATH}`;
 		if (options.ackConcurrency > 0 && options.ackTransport === 'undici') this.pool = new Pool(options.apiUrl, { connections: options.ackConcurrency, pipelining: 1 });
 		else if (options.ackConcurrency > 0) this.agent = new http.Agent({ keepAlive: true, maxSockets: options.ackConcurrency });
 	}
@@ -95,19 +96,9 @@ export class RawClient {
 	}
 
 	private sendAck(id: string): void {
-		if (this.pool) return this.sendAckUndici(this.pool, id);
-		const body = JSON.stringify({ id });
-		const request = http.request(this.ackUrl, {
-			method: 'POST',
-			agent: this.agent,
-			headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-		});
-		request.on('response', (response) => {
-			response.resume();
-			response.on('end', () => this.ackDone(id, (response.statusCode ?? 0) < 300));
-		});
-		request.on('error', () => this.ackDone(id, false));
-		request.end(body);
+		const done = (ok: boolean) => this.ackDone(id, ok);
+		if (this.pool) undiciAck(this.pool, id, done);
+		else httpAck(this.ackUrl, this.agent as http.Agent, id, done);
 	}
 
 	private ackDone(id: string, ok: boolean): void {
@@ -120,24 +111,6 @@ export class RawClient {
 			this.ackFailures++;
 		}
 		this.pump();
-	}
-
-	/** The same request through undici's dispatch API, as the node's Acknowledger sends it. */
-	private sendAckUndici(pool: Pool, id: string): void {
-		let status = 0;
-		pool.dispatch(
-			{ path: '/api/v1/events/ack', method: 'POST', headers: ['content-type', 'application/json'], body: JSON.stringify({ id }) },
-			{
-				onConnect: () => undefined,
-				onHeaders: (statusCode) => {
-					status = statusCode;
-					return true;
-				},
-				onData: () => true,
-				onComplete: () => this.ackDone(id, status < 300),
-				onError: () => this.ackDone(id, false),
-			},
-		);
 	}
 
 	close(): Promise<void> {

@@ -52,10 +52,14 @@ export function round(value: number, digits = 2): number {
 
 /** A forced, full collection (workers run with --expose-gc); twice, to let weak/finalised objects go. */
 export function fullGc(): void {
-	const gc = (globalThis as { gc?: () => void }).gc;
+	exposedGc()();
+	exposedGc()();
+}
+
+function exposedGc(): (options?: { type: 'minor' | 'major' }) => void {
+	const gc = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
 	if (!gc) throw new Error('run with --expose-gc');
-	gc();
-	gc();
+	return gc;
 }
 
 /**
@@ -63,8 +67,7 @@ export function fullGc(): void {
  * first copies survivors within the young generation, the second promotes them).
  */
 export function settleYoungGc(): void {
-	const gc = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
-	if (!gc) throw new Error('run with --expose-gc');
+	const gc = exposedGc();
 	gc({ type: 'minor' });
 	gc({ type: 'minor' });
 }

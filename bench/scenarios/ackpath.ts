@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import { Pool } from 'undici';
 
 import { Acknowledger } from '../../nodes/KadoaTrigger/delivery/acknowledger';
+import { httpAck, undiciAck } from '../lib/ack-request';
 import { RawClient } from '../lib/raw-client';
 import { SimProcess } from '../lib/sim';
 import { median, msSince, nowNs, round, type Figure } from '../lib/stats';
@@ -34,55 +35,31 @@ async function collectIds(sim: SimProcess, count: number): Promise<string[]> {
 	return ids;
 }
 
-function rawAcks(ackUrl: string, ids: string[]): Promise<number> {
-	const agent = new http.Agent({ keepAlive: true, maxSockets: ACK_CONCURRENCY });
-	let next = 0;
-	let done = 0;
-	const t0 = nowNs();
-	return new Promise<number>((resolve) => {
-		const sendOne = () => {
-			const id = ids[next++];
-			const body = JSON.stringify({ id });
-			const request = http.request(ackUrl, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
-			const finish = () => {
-				if (++done === ids.length) {
-					agent.destroy();
-					resolve(msSince(t0));
-				} else if (next < ids.length) sendOne();
-			};
-			request.on('response', (response) => {
-				response.resume();
-				response.on('end', finish);
-			});
-			request.on('error', finish);
-			request.end(body);
-		};
-		for (let i = 0; i < ACK_CONCURRENCY && next < ids.length; i++) sendOne();
-	});
-}
-
-/** The same loop over undici's dispatch API: the transport the Acknowledger uses. */
-function undiciAcks(apiUrl: string, ids: string[]): Promise<number> {
-	const pool = new Pool(apiUrl, { connections: ACK_CONCURRENCY, pipelining: 1 });
+/** `ids.length` acks, ACK_CONCURRENCY at a time, each sent by `send`; resolves with the ms taken. */
+function minimalLoop(ids: string[], send: (id: string, done: () => void) => void, dispose: () => void): Promise<number> {
 	let next = 0;
 	let done = 0;
 	const t0 = nowNs();
 	return new Promise<number>((resolve) => {
 		const finish = () => {
 			if (++done === ids.length) {
-				void pool.destroy().catch(() => undefined);
+				dispose();
 				resolve(msSince(t0));
-			} else if (next < ids.length) sendOne();
+			} else if (next < ids.length) send(ids[next++], finish);
 		};
-		const sendOne = () => {
-			const id = ids[next++];
-			pool.dispatch(
-				{ path: '/api/v1/events/ack', method: 'POST', headers: ['content-type', 'application/json'], body: JSON.stringify({ id }) },
-				{ onConnect: () => undefined, onHeaders: () => true, onData: () => true, onComplete: finish, onError: finish },
-			);
-		};
-		for (let i = 0; i < ACK_CONCURRENCY && next < ids.length; i++) sendOne();
+		for (let i = 0; i < ACK_CONCURRENCY && next < ids.length; i++) send(ids[next++], finish);
 	});
+}
+
+function rawAcks(ackUrl: string, ids: string[]): Promise<number> {
+	const agent = new http.Agent({ keepAlive: true, maxSockets: ACK_CONCURRENCY });
+	return minimalLoop(ids, (id, done) => httpAck(ackUrl, agent, id, done), () => agent.destroy());
+}
+
+/** The same loop over undici's dispatch API: the transport the Acknowledger uses. */
+function undiciAcks(apiUrl: string, ids: string[]): Promise<number> {
+	const pool = new Pool(apiUrl, { connections: ACK_CONCURRENCY, pipelining: 1 });
+	return minimalLoop(ids, (id, done) => undiciAck(pool, id, done), () => void pool.destroy().catch(() => undefined));
 }
 
 async function nodeAcks(ackUrl: string, ids: string[]): Promise<number> {

@@ -120,6 +120,15 @@ export async function replay(options: ReplayOptions): Promise<{ figures: Figure[
 
 function figuresOf(r: ReplayResult, execMs: number): Figure[] {
 	const scenario = `4 replay ${r.count.toLocaleString('en')} × ${execMs} ms`;
+	const againstBacklog = (name: string, mbValue: number, note: string): Figure => ({
+		scenario,
+		name,
+		value: round(mbValue, 1),
+		unit: 'MB',
+		baseline: { name: 'backlog on the wire', value: round(r.backlogMb, 1), unit: 'MB' },
+		ratio: mbValue / r.backlogMb,
+		note,
+	});
 	return [
 		{
 			scenario,
@@ -130,24 +139,8 @@ function figuresOf(r: ReplayResult, execMs: number): Figure[] {
 			ratio: r.drainMs / r.idealMs,
 			note: `first emit after ${round(r.firstEmitMs, 0)} ms`,
 		},
-		{
-			scenario,
-			name: 'peak heap above idle',
-			value: round(r.peakHeapMb, 1),
-			unit: 'MB',
-			baseline: { name: 'backlog on the wire', value: round(r.backlogMb, 1), unit: 'MB' },
-			ratio: r.peakHeapMb / r.backlogMb,
-			note: 'heapUsed, young-generation garbage included',
-		},
-		{
-			scenario,
-			name: 'peak old generation above idle',
-			value: round(r.peakOldMb, 1),
-			unit: 'MB',
-			baseline: { name: 'backlog on the wire', value: round(r.backlogMb, 1), unit: 'MB' },
-			ratio: r.peakOldMb / r.backlogMb,
-			note: 'promoted objects, garbage included until a major GC: depends on GC timing',
-		},
+		againstBacklog('peak heap above idle', r.peakHeapMb, 'heapUsed, young-generation garbage included'),
+		againstBacklog('peak old generation above idle', r.peakOldMb, 'promoted objects, garbage included until a major GC: depends on GC timing'),
 		{
 			scenario,
 			name: 'peak events received but not yet emitted',
