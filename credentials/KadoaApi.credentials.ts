@@ -1,7 +1,6 @@
 import type {
 	IAuthenticateGeneric,
 	Icon,
-	ICredentialTestRequest,
 	ICredentialType,
 	INodeProperties,
 } from 'n8n-workflow';
@@ -52,35 +51,9 @@ export class KadoaApi implements ICredentialType {
 		},
 	};
 
-	// Exchanging the key for a realtime token is exactly what the trigger does first.
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: '={{$credentials.apiUrl}}',
-			url: '/v4/oauth2/token',
-			method: 'POST',
-		},
-		rules: [
-			{
-				type: 'responseCode',
-				properties: {
-					value: 401,
-					message: 'Kadoa refused this API key. Copy it again from the Kadoa dashboard (Settings → API keys).',
-				},
-			},
-			{
-				type: 'responseCode',
-				properties: {
-					value: 403,
-					message: 'Kadoa refused this API key (revoked or without access). Create a new key in the Kadoa dashboard.',
-				},
-			},
-			{
-				type: 'responseCode',
-				properties: {
-					value: 404,
-					message: 'No Kadoa API at this API URL. Leave API URL at https://api.kadoa.com unless you use a gateway.',
-				},
-			},
-		],
-	};
+	// No declarative `test` on purpose: n8n runs a credential's own `test` request when there
+	// is one and then ignores the node's `testedBy`. The Kadoa Trigger's credential test
+	// (KadoaTrigger.node.ts → api/credential-test.ts) also opens the realtime socket, tells a
+	// refused key from missing realtime access or a wrong URL, and refuses plain-text URLs to
+	// other hosts before the key is sent.
 }

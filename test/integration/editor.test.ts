@@ -2,7 +2,12 @@
  * What a person meets in n8n's editor: the workflow picker, the credential test, test runs
  * with a stored sample, pending snapshots, and errors that say what to do.
  */
+import * as http from 'http';
+import * as net from 'net';
+import type { Duplex } from 'stream';
 import type { ICredentialTestFunctions, ILoadOptionsFunctions, INodeCredentialTestResult } from 'n8n-workflow';
+
+import { KadoaApi } from '../../credentials/KadoaApi.credentials';
 
 import { listWorkflows } from '../../nodes/KadoaTrigger/api/workflows';
 import { KadoaTrigger } from '../../nodes/KadoaTrigger/KadoaTrigger.node';
@@ -79,6 +84,16 @@ describe('workflow picker', () => {
 });
 
 describe('credential test', () => {
+	it('is the one n8n runs: the credential has no declarative test, so n8n uses the node\'s testedBy', () => {
+		// n8n's CredentialsTester.getCredentialTestFunction prefers a credential's `test`
+		// request and only then looks for a node whose credentials entry names `testedBy`.
+		expect((new KadoaApi() as { test?: unknown }).test).toBeUndefined();
+		const node = new KadoaTrigger();
+		const entry = node.description.credentials?.find((credential) => credential.name === 'kadoaApi');
+		expect(entry?.testedBy).toBe('kadoaApiConnectionTest');
+		expect(typeof node.methods.credentialTest[entry?.testedBy as 'kadoaApiConnectionTest']).toBe('function');
+	});
+
 	it('accepts a good key with realtime access and names the team', async () => {
 		const sim = await fixture.sim({ teamId: 'team-7' });
 		expect(await credentialTest(credentialsFor(sim))).toEqual({
@@ -89,28 +104,143 @@ describe('credential test', () => {
 		expect(sim.subscribes).toHaveLength(0);
 	});
 
-	it('tells a bad key, a missing Enterprise feature, a bad URL and an unreachable Kadoa apart', async () => {
+	it('a refused key', async () => {
 		const sim = await fixture.sim();
-		const bad = await credentialTest({ ...credentialsFor(sim), apiKey: 'wrong' });
-		expect(bad.status).toBe('Error');
-		expect(bad.message).toMatch(/^Kadoa refused the API key \(HTTP 401: Invalid API key\)\. Check the API key/);
+		const result = await credentialTest({ ...credentialsFor(sim), apiKey: 'wrong' });
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/^Kadoa refused the API key \(HTTP 401: Invalid API key\)\. Check the API key/);
+		expect(sim.connectionAttempts).toBe(0);
+	});
 
+	it('a key without realtime access (Enterprise)', async () => {
+		const sim = await fixture.sim();
 		sim.setRealtimeEnabled(false);
-		const noRealtime = await credentialTest(credentialsFor(sim));
-		expect(noRealtime.message).toMatch(/refused realtime access \(HTTP 403.*Enterprise feature/);
+		const result = await credentialTest(credentialsFor(sim));
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/^The API key works, but Kadoa refused realtime access \(HTTP 403.*\)\. Realtime events are a Kadoa Enterprise feature/);
+	});
 
-		const badUrl = await credentialTest({ ...credentialsFor(sim), realtimeUrl: 'ws://realtime.example.com' });
-		expect(badUrl.message).toMatch(/must use wss:\/\//);
+	it('an API URL that is not Kadoa', async () => {
+		const sim = await fixture.sim();
+		const result = await credentialTest({ ...credentialsFor(sim), apiUrl: `${sim.apiUrl}/not-kadoa` });
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(
+			/^The API URL does not lead to Kadoa's API: Unexpected answer from the Kadoa token endpoint \(HTTP 404\) at http:\/\/127\.0\.0\.1:\d+\/not-kadoa\/v4\/oauth2\/token\. Clear the API URL/,
+		);
+		expect(sim.connectionAttempts).toBe(0);
+	});
 
+	it('an unreachable API URL', async () => {
+		const sim = await fixture.sim();
+		const port = await closedPort();
+		const result = await credentialTest({ ...credentialsFor(sim), apiUrl: `http://127.0.0.1:${port}` });
+		expect(result.status).toBe('Error');
+		expect(result.message).toBe(
+			`No answer from the API URL (cannot reach 127.0.0.1:${port}: connection refused). Check it in the credential and that n8n can reach that host.`,
+		);
+		expect(sim.connectionAttempts).toBe(0);
+	});
+
+	it('an unreachable Realtime URL, although the key bought a token', async () => {
+		const sim = await fixture.sim();
+		const port = await closedPort();
+		const result = await credentialTest({ ...credentialsFor(sim), realtimeUrl: `ws://127.0.0.1:${port}` });
+		expect(result.status).toBe('Error');
+		expect(result.message).toBe(
+			`The API key works, but there is no answer from the Realtime URL (cannot reach 127.0.0.1:${port}: connection refused). Check it in the credential and that n8n can reach that host.`,
+		);
+		expect(sim.tokenRequests.map((request) => request.status)).toEqual([200]);
+	});
+
+	it('a Realtime URL that is not Kadoa', async () => {
+		const sim = await fixture.sim();
+		const notKadoa = await startNotKadoa();
+		try {
+			const result = await credentialTest({ ...credentialsFor(sim), realtimeUrl: `ws://127.0.0.1:${notKadoa.port}` });
+			expect(result.status).toBe('Error');
+			expect(result.message).toMatch(
+				/^The API key works, but the Realtime URL does not lead to Kadoa's realtime service: The Realtime URL did not accept a WebSocket connection \(HTTP 404: Not Found\)\. Clear the Realtime URL/,
+			);
+			expect(notKadoa.upgrades).toBe(1);
+		} finally {
+			await notKadoa.close();
+		}
+	});
+
+	it('an unreachable Kadoa (simulator stopped), and an empty key', async () => {
+		const sim = await fixture.sim();
 		const port = sim.port;
 		await sim.stop();
 		const down = await credentialTest(credentialsFor(sim));
-		expect(down.message).toMatch(new RegExp(`cannot reach 127\\.0\\.0\\.1:${port}: connection (refused|reset)\\. Check that the API and Realtime URLs`));
-
+		expect(down.message).toMatch(new RegExp(`^No answer from the API URL \\(cannot reach 127\\.0\\.0\\.1:${port}: connection (refused|reset)\\)`));
 		const empty = await credentialTest({ ...credentialsFor(sim), apiKey: '' });
 		expect(empty.message).toMatch(/Enter your Kadoa API key/);
 	});
+
+	it('refuses http:// and ws:// to other hosts before anything is sent', async () => {
+		const sim = await fixture.sim();
+		// Every TCP connection (http, https, ws) goes through net.Socket#connect: none may start.
+		const connect = jest.spyOn(net.Socket.prototype, 'connect');
+		try {
+			const api = await credentialTest({ ...credentialsFor(sim), apiUrl: 'http://example.invalid' });
+			expect(api.status).toBe('Error');
+			expect(api.message).toBe(
+				'API URL must use https:// (plain http:// is only allowed for localhost), got "http://example.invalid". The API key was not sent. Clear the URL fields to use Kadoa\'s defaults.',
+			);
+			// The API URL is fine (loopback), the Realtime URL is not: the key is not sent to the API either.
+			const realtime = await credentialTest({ ...credentialsFor(sim), realtimeUrl: 'ws://realtime.example.com' });
+			expect(realtime.message).toMatch(/^Realtime URL must use wss:\/\/ .*got "ws:\/\/realtime\.example\.com"\. The API key was not sent\./);
+			const httpRealtime = await credentialTest({ ...credentialsFor(sim), realtimeUrl: 'http://realtime.example.com' });
+			expect(httpRealtime.message).toMatch(/^Realtime URL must use wss:\/\//);
+			expect(connect).not.toHaveBeenCalled();
+		} finally {
+			connect.mockRestore();
+		}
+		expect(sim.tokenRequests).toHaveLength(0);
+		expect(sim.connectionAttempts).toBe(0);
+	});
+
+	it('never shows the key, even when a server echoes it', async () => {
+		const sim = await fixture.sim();
+		const key = 'kadoa-secret-key-1234';
+		const echo = await startNotKadoa((key) => `HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n\r\n{"error":"no route for ${key}"}`, key);
+		try {
+			sim.setApiKeys([key]);
+			const result = await credentialTest({ ...credentialsFor(sim, key), realtimeUrl: `ws://127.0.0.1:${echo.port}` });
+			expect(result.status).toBe('Error');
+			expect(result.message).toMatch(/HTTP 404: no route for \[redacted\]/);
+			expect(result.message).not.toContain(key);
+		} finally {
+			await echo.close();
+		}
+	});
 });
+
+/** A 127.0.0.1 port nothing listens on (bound, read, closed). */
+async function closedPort(): Promise<number> {
+	const server = net.createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as net.AddressInfo;
+	await new Promise<void>((resolve) => server.close(() => resolve()));
+	return port;
+}
+
+/** An HTTP server that is not Kadoa: it answers a WebSocket upgrade with 404 (or `answer`). */
+async function startNotKadoa(
+	answer: (key: string) => string = () => 'HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nNot Found',
+	key = '',
+): Promise<{ port: number; upgrades: number; close: () => Promise<void> }> {
+	const state = { port: 0, upgrades: 0, close: async () => {} };
+	const server = http.createServer((_request, response) => response.writeHead(404).end('Not Found'));
+	server.on('upgrade', (_request, socket: Duplex) => {
+		state.upgrades++;
+		socket.end(answer(key));
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	state.port = (server.address() as net.AddressInfo).port;
+	state.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+	return state;
+}
 
 describe('errors at activation', () => {
 	it('an unreachable Kadoa fails a user activation with what to do, but a restart keeps retrying quietly', async () => {

@@ -1,6 +1,8 @@
 /**
- * One-shot check of a credential, for n8n's "Test" button: the key buys a token and the
- * token opens the realtime socket. Nothing is subscribed, so no event is delivered to it.
+ * One-shot check of a credential, for n8n's "Test" button: the key buys a token (API URL),
+ * and the token opens the realtime socket (Realtime URL). Nothing is subscribed, so no
+ * event is delivered to it. A failure names the step that failed, so the caller can tell
+ * the user which URL or setting is wrong.
  */
 import WebSocket from 'ws';
 import type { IncomingMessage } from 'http';
@@ -14,9 +16,34 @@ export interface ProbeResult {
 	teamId: string;
 }
 
+/** `token`: exchanging the key at the API URL. `socket`: opening the Realtime URL with the token. */
+export type ProbeStep = 'token' | 'socket';
+
+export class ProbeError extends Error {
+	constructor(
+		readonly step: ProbeStep,
+		readonly failure: KadoaError,
+	) {
+		super(failure.message);
+		this.name = 'ProbeError';
+	}
+}
+
 export async function probeRealtime(endpoints: KadoaEndpoints, apiKey: string, timeoutMs: number): Promise<ProbeResult> {
-	const { accessToken, teamId } = await fetchRealtimeToken(endpoints, apiKey, timeoutMs);
-	await new Promise<void>((resolve, reject) => {
+	let token;
+	try {
+		token = await fetchRealtimeToken(endpoints, apiKey, timeoutMs);
+	} catch (error) {
+		if (error instanceof KadoaError) throw new ProbeError('token', error);
+		throw error;
+	}
+	await openSocket(endpoints, token.accessToken, timeoutMs);
+	return { teamId: token.teamId };
+}
+
+function openSocket(endpoints: KadoaEndpoints, accessToken: string, timeoutMs: number): Promise<void> {
+	const host = new URL(endpoints.socketUrl).host;
+	return new Promise<void>((resolve, reject) => {
 		const socket = new WebSocket(socketUrlWithToken(endpoints, accessToken), {
 			handshakeTimeout: timeoutMs,
 			followRedirects: false,
@@ -25,7 +52,7 @@ export async function probeRealtime(endpoints: KadoaEndpoints, apiKey: string, t
 		const finish = (error?: KadoaError) => {
 			if (settled) return;
 			settled = true;
-			if (error) reject(error);
+			if (error) reject(new ProbeError('socket', error));
 			else resolve();
 		};
 		socket.on('unexpected-response', (_request, response: IncomingMessage) => {
@@ -44,8 +71,8 @@ export async function probeRealtime(endpoints: KadoaEndpoints, apiKey: string, t
 			finish();
 		});
 		socket.on('error', (error: NodeJS.ErrnoException) => {
-			finish(new KadoaError('transient', `cannot open the realtime socket: ${describeNetworkCode(error.code, error.message)}`, HINTS.unreachable));
+			// ws's own texts (e.g. "Opening handshake has timed out") carry no URL, hence no token.
+			finish(new KadoaError('transient', `cannot reach ${host}: ${describeNetworkCode(error.code, error.message)}`, HINTS.unreachable));
 		});
 	});
-	return { teamId };
 }
