@@ -10,7 +10,7 @@ export class KadoaApi implements ICredentialType {
 
 	displayName = 'Kadoa API';
 
-	icon: Icon = 'file:kadoa.svg';
+	icon: Icon = { light: 'file:kadoa.svg', dark: 'file:kadoa.dark.svg' };
 
 	documentationUrl = 'https://docs.kadoa.com/docs/api/';
 

@@ -1,4 +1,5 @@
 import {
+	NodeConnectionTypes,
 	NodeOperationError,
 	type ICredentialsDecrypted,
 	type ICredentialTestFunctions,
@@ -24,7 +25,7 @@ export class KadoaTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Kadoa Trigger',
 		name: 'kadoaTrigger',
-		icon: 'file:kadoa.svg',
+		icon: { light: 'file:kadoa.svg', dark: 'file:kadoa.dark.svg' },
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["events"].join(", ")}}',
@@ -36,7 +37,7 @@ export class KadoaTrigger implements INodeType {
 			name: 'Kadoa Trigger',
 		},
 		inputs: [],
-		outputs: ['main'],
+		outputs: [NodeConnectionTypes.Main],
 		credentials: [
 			{
 				name: 'kadoaApi',
