@@ -42,7 +42,14 @@ export interface SimulatorOptions {
 	maxControlBodyBytes?: number;
 	/** One short line per notable thing (never secrets in full). Silent by default. */
 	log?: (line: string) => void;
+	/**
+	 * What a subscribe with `lastCursor` replays, besides every unacknowledged event (Kadoa does
+	 * not document which): 'all' (default) every later event, 'unacked' only unacknowledged ones.
+	 */
+	replay?: ReplayBehaviour;
 }
+
+export type ReplayBehaviour = 'all' | 'unacked';
 
 /** What `publish` accepts. */
 export interface PublishSpec {
@@ -297,6 +304,8 @@ export class KadoaSimulator {
 	private readonly maxBodyBytes: number;
 	private readonly maxControlBodyBytes: number;
 	private readonly logFn?: (line: string) => void;
+	/** Settable between tests through `replayBehaviour` (also `/__sim/replay`). */
+	replayBehaviour: ReplayBehaviour;
 	private realtimeEnabled: boolean;
 	private apiKeys: Set<string>;
 	private readonly revoked = new Set<string>();
@@ -340,6 +349,7 @@ export class KadoaSimulator {
 		this.maxBodyBytes = opts.maxBodyBytes ?? MB;
 		this.maxControlBodyBytes = opts.maxControlBodyBytes ?? 64 * MB;
 		this.logFn = opts.log;
+		this.replayBehaviour = opts.replay ?? (process.env.KADOA_SIM_REPLAY === 'unacked' ? 'unacked' : 'all');
 	}
 
 	/** Creates a simulator and waits until it listens on 127.0.0.1. */
@@ -929,7 +939,8 @@ export class KadoaSimulator {
 		let replayed = 0;
 		for (let i = 0; i < this.stored.length; i++) {
 			const ev = this.stored[i];
-			if (!this.acked.has(ev.id) || (lastCursor !== undefined && ev.cursor > lastCursor)) {
+			const afterCursor = this.replayBehaviour === 'all' && lastCursor !== undefined && ev.cursor > lastCursor;
+			if (!this.acked.has(ev.id) || afterCursor) {
 				this.enqueue(c, { data: this.frames[i], binary: false, bytes: this.frames[i].length, eventId: ev.id });
 				replayed++;
 			}
