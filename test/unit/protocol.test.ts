@@ -40,3 +40,43 @@ describe('subscribeMessage', () => {
 		expect(JSON.parse(subscribeMessage('team-1', 'c-9'))).toEqual({ action: 'subscribe', channel: 'team-1', lastCursor: 'c-9' });
 	});
 });
+
+describe('parseFrame on odd but valid JSON', () => {
+	const event = (text: string) => {
+		const frame = parseFrame(text);
+		if (frame.kind !== 'event') throw new Error(`not an event: ${JSON.stringify(frame)}`);
+		return frame.event;
+	};
+
+	it('a timestamp of 1e400 (Infinity once parsed) is no timestamp', () => {
+		expect(event('{"type":"x","id":"e","timestamp":1e400}').timestamp).toBeUndefined();
+		expect(event('{"type":"x","id":"e","timestamp":-1e400}').timestamp).toBeUndefined();
+		// Finite but beyond any Date: kept as sent (the item leaves `time` empty).
+		expect(event('{"type":"x","id":"e","timestamp":1e20}').timestamp).toBe(1e20);
+	});
+
+	it('with both data and message, reads the first object in the frame, as the header reader does', () => {
+		expect(event('{"type":"x","id":"e","message":{"workflowId":"A"},"data":{"workflowId":"B"}}').payload).toEqual({ workflowId: 'A' });
+		expect(event('{"type":"x","id":"e","data":{"workflowId":"B"},"message":{"workflowId":"A"}}').payload).toEqual({ workflowId: 'B' });
+		expect(event('{"type":"x","id":"e","data":null,"message":{"workflowId":"A"}}').payload).toEqual({ workflowId: 'A' });
+		expect(event('{"type":"x","id":"e","message":[1],"data":{"workflowId":"B"}}').payload).toEqual({ workflowId: 'B' });
+	});
+
+	it('ids and cursors that are not strings, and payloads that are not objects, are left out', () => {
+		for (const value of ['42', 'null', '{}', '[]', 'true', '""']) {
+			const parsed = event(`{"type":"x","id":${value},"_cursor":${value},"data":${value}}`);
+			expect(parsed).toMatchObject({ id: undefined, cursor: undefined, payload: {} });
+		}
+	});
+
+	it('keeps a control frame type short: it is only logged', () => {
+		const frame = parseFrame(JSON.stringify({ type: `control.${'x'.repeat(1_000_000)}` }));
+		expect(frame.kind === 'control' && frame.type.length).toBe(100);
+	});
+
+	it('deep nesting and lone surrogates are parsed, not thrown on', () => {
+		expect(parseFrame('['.repeat(200_000) + ']'.repeat(200_000)).kind).toBe('invalid');
+		expect(event(`{"type":"x","id":"\\ud800","data":{"rows":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`).id).toBe('\ud800');
+		expect(parseFrame(`{"type":"x","data":${'{"a":'.repeat(100_000)}1${'}'.repeat(99_999)}`).kind).toBe('invalid');
+	});
+});

@@ -6,8 +6,12 @@
  * It reads fields in the order they come and stops as soon as it knows enough, so it never
  * scans the rows. Kadoa writes the header before the payload and `workflowId` before the
  * rows; when a frame is laid out otherwise (a large value before a needed field), peeking
- * gives up and the frame is parsed in full. Serialisers never write duplicate keys, so the
- * first occurrence of a field is the one JSON.parse would keep.
+ * gives up and the frame is parsed in full.
+ *
+ * JSON.parse keeps the last of duplicate keys, a reader that stops early sees the first: a
+ * header field written twice before the payload makes peeking give up. One written again
+ * after the point where peeking stops cannot be seen; serialisers never write such frames.
+ * Total over any bytes: whatever goes wrong means "parse it in full", never an exception.
  */
 
 export interface EventHeader {
@@ -32,6 +36,9 @@ const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
+
+/** The top-level keys peeking reads: seen twice, JSON.parse would read another value. */
+const HEADER_KEYS = new Set(['type', 'id', '_cursor', 'timestamp', 'data', 'message']);
 
 /** Gives up: the frame is parsed in full instead. */
 class GiveUp extends Error {}
@@ -138,8 +145,11 @@ export function peekEventHeader(frame: Buffer): EventHeader | undefined {
 	const found: Partial<EventHeader> = {};
 	const complete = () => found.type !== undefined && found.id !== undefined && found.cursor !== undefined;
 	const text = (): string | undefined => (reader.peek() === QUOTE ? reader.string() : (reader.skip(), undefined));
+	const seen = new Set<string>();
 	try {
 		reader.object((key) => {
+			if (seen.has(key) && HEADER_KEYS.has(key)) throw new GiveUp();
+			seen.add(key);
 			switch (key) {
 				case 'type':
 					found.type = text();
@@ -176,9 +186,9 @@ export function peekEventHeader(frame: Buffer): EventHeader | undefined {
 					return false;
 			}
 		});
-	} catch (error) {
-		if (error instanceof GiveUp || error instanceof SyntaxError) return undefined;
-		throw error;
+	} catch {
+		// GiveUp, a SyntaxError from an escaped string, or anything unforeseen: parse in full.
+		return undefined;
 	}
 	if (!complete() || found.type === '' || found.id === '' || found.cursor === '') return undefined;
 	return found as EventHeader;

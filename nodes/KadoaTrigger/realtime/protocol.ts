@@ -12,12 +12,17 @@ export interface KadoaEvent {
 	timestamp: number | undefined;
 	/** Opaque, server-ordered replay position. */
 	cursor: string | undefined;
-	/** The event's payload: `data` in Kadoa's documentation, `message` in its SDKs. */
+	/**
+	 * The event's payload: `data` in Kadoa's documentation, `message` in its SDKs; in a frame
+	 * with both, the first that is an object (what a reader of the header sees, peek.ts).
+	 */
 	payload: Record<string, unknown>;
 	/** A stored change replayed for a test run, not a live event: never acknowledged. */
 	sample?: boolean;
 	/** Only the header was read (an unwanted large frame): the payload holds its workflowId at most. */
 	partial?: true;
+	/** Size of the frame it came in, in bytes (limits per trigger are applied after the header). */
+	bytes?: number;
 }
 
 export type Frame =
@@ -43,6 +48,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The longest control frame type kept: it is only logged, and a frame may hold megabytes. */
+const MAX_CONTROL_TYPE_LENGTH = 100;
+
+/** Total: any failure (not only a SyntaxError) is an `invalid` frame, never an exception. */
 export function parseFrame(raw: string): Frame {
 	let parsed: unknown;
 	try {
@@ -50,7 +59,21 @@ export function parseFrame(raw: string): Frame {
 	} catch {
 		return { kind: 'invalid', reason: 'not JSON' };
 	}
-	return frameFromObject(parsed);
+	try {
+		return frameFromObject(parsed);
+	} catch {
+		return { kind: 'invalid', reason: 'unreadable' };
+	}
+}
+
+function payloadOf(frame: Record<string, unknown>): Record<string, unknown> {
+	// Top-level keys are few; their order is the frame's (neither key is an integer).
+	for (const key in frame) {
+		if (key !== 'data' && key !== 'message') continue;
+		const value = frame[key];
+		if (isRecord(value)) return value;
+	}
+	return {};
 }
 
 export function frameFromObject(parsed: unknown): Frame {
@@ -66,11 +89,12 @@ export function frameFromObject(parsed: unknown): Frame {
 			retryAfterMs: typeof retry === 'number' && Number.isFinite(retry) ? retry : undefined,
 		};
 	}
-	if (type.startsWith('control.')) return { kind: 'control', type };
+	if (type.startsWith('control.')) return { kind: 'control', type: type.slice(0, MAX_CONTROL_TYPE_LENGTH) };
 
-	const payload = isRecord(parsed.data) ? parsed.data : isRecord(parsed.message) ? parsed.message : {};
+	const payload = payloadOf(parsed);
 	const id = typeof parsed.id === 'string' && parsed.id !== '' ? parsed.id : undefined;
 	const cursor = typeof parsed._cursor === 'string' && parsed._cursor !== '' ? parsed._cursor : undefined;
-	const timestamp = typeof parsed.timestamp === 'number' ? parsed.timestamp : undefined;
+	// 1e400 parses to Infinity: not a time.
+	const timestamp = typeof parsed.timestamp === 'number' && Number.isFinite(parsed.timestamp) ? parsed.timestamp : undefined;
 	return { kind: 'event', event: { id, type, timestamp, cursor, payload } };
 }
