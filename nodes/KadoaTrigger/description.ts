@@ -125,7 +125,7 @@ export const properties: INodeProperties[] = [
 				typeOptions: { minValue: 1 },
 				default: 600,
 				description:
-					'With an acknowledge mode that waits for the execution: how long to wait for its outcome before giving up on it (it is not run again)',
+					'With an acknowledge mode that waits for the execution: how long to wait for its outcome. After it, "When Execution Finished" acknowledges the event and "When Execution Succeeded" leaves it to run again.',
 			},
 			{
 				displayName: 'Fetch Pending Data',
@@ -145,13 +145,22 @@ export const properties: INodeProperties[] = [
 					'Reconnect when nothing arrived from Kadoa for this long. Kadoa sends a heartbeat every 15 seconds.',
 			},
 			{
+				displayName: 'Hold Unclaimed Events (Seconds)',
+				name: 'unclaimedHold',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 60,
+				description:
+					'Events that no active Kadoa Trigger of this n8n accepts (and, while n8n starts, all acknowledgements) wait this long before they are acknowledged, so that a workflow being saved or activated still gets them. Acknowledgements are team-wide in Kadoa.',
+			},
+			{
 				displayName: 'Max Executions Awaiting Acknowledgement',
 				name: 'maxInFlight',
 				type: 'number',
 				typeOptions: { minValue: 1 },
 				default: 10,
 				description:
-					'With an acknowledge mode that waits for the execution: how many may run at once before the trigger stops reading new events (Kadoa keeps them)',
+					'How many executions may run at once before the trigger stops reading new events (Kadoa keeps them meanwhile)',
 			},
 			{
 				displayName: 'Max Frame Size (MB)',
@@ -160,7 +169,7 @@ export const properties: INodeProperties[] = [
 				typeOptions: { minValue: 1 },
 				default: 100,
 				description:
-					'Largest event accepted. A data change carries the whole snapshot, which can be tens of MB for big scrapers.',
+					'Largest event run. A data change carries the whole snapshot, which can be tens of MB for big scrapers. A larger one is reported as a failed execution (n8n 2.x) or an error log line, acknowledged, and the stream goes on.',
 			},
 		],
 	},

@@ -1,10 +1,11 @@
 /** Reads and checks the node's parameters and credential once, at activation. */
 import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
-import type { AckMode } from './delivery/delivery';
+import type { AckMode } from './delivery/member';
 import type { OutputMode } from './delivery/items';
 import { CLIENT_DEFAULTS } from './realtime/client';
 import { resolveEndpoints, type KadoaEndpoints } from './realtime/endpoints';
+import { DEFAULT_HOLD_MS } from './delivery/team-connection';
 
 export interface TriggerSettings {
 	apiKey: string;
@@ -17,6 +18,10 @@ export interface TriggerSettings {
 	maxInFlight: number;
 	executionTimeoutMs: number;
 	maxFrameBytes: number;
+	/** Things the user should know about these settings (logged at activation). */
+	warnings?: string[];
+	/** How long events no active trigger accepts (and acks at n8n's start-up) are held. */
+	holdMs: number;
 	/** Manual runs: deliver the latest stored change at once instead of waiting. */
 	testWithLatestChange: boolean;
 	/** Fetch the full change before emitting when Kadoa marks its snapshot as pending. */
@@ -45,6 +50,19 @@ function positiveNumber(options: IDataObject, name: string, fallback: number, la
 	const value = Number(raw);
 	if (!Number.isFinite(value) || value <= 0) {
 		throw new SettingsError(`${label} must be a positive number, got "${String(raw)}"`);
+	}
+	return value;
+}
+
+/** Default "Max Frame Size": snapshots of tens of MB are legitimate. */
+export const DEFAULT_MAX_FRAME_MB = 100;
+
+function nonNegativeSeconds(options: IDataObject, name: string, fallback: number, label: string, max: number): number {
+	const raw = options[name];
+	if (raw === undefined || raw === null || raw === '') return fallback;
+	const value = Number(raw);
+	if (!Number.isFinite(value) || value < 0 || value > max) {
+		throw new SettingsError(`${label} must be between 0 and ${max} seconds, got "${String(raw)}"`);
 	}
 	return value;
 }
@@ -94,6 +112,7 @@ export function readSettings(credentials: ICredentialDataDecryptedObject, parame
 		executionTimeoutMs: positiveNumber(options, 'executionTimeout', 600, 'Execution Timeout') * 1000,
 		testWithLatestChange: options.testWithLatestChange === true,
 		fetchPendingData: options.fetchPendingData !== false,
-		maxFrameBytes: Math.round(positiveNumber(options, 'maxFrameSize', CLIENT_DEFAULTS.maxFrameBytes / 1048576, 'Max Frame Size') * 1048576),
+		holdMs: nonNegativeSeconds(options, 'unclaimedHold', DEFAULT_HOLD_MS / 1000, 'Hold Unclaimed Events', 3600) * 1000,
+		maxFrameBytes: Math.round(positiveNumber(options, 'maxFrameSize', DEFAULT_MAX_FRAME_MB, 'Max Frame Size') * 1048576),
 	};
 }

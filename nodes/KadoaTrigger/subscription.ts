@@ -1,30 +1,29 @@
 /**
- * Wires one activation together: realtime client → delivery policy → n8n executions, with
- * acknowledgements and resume state. Returns the bounded, idempotent close n8n calls.
+ * Wires one activation: the trigger's delivery policy (a member of its team's shared
+ * connection, or of a private one in a test run), its resume state in static data, and the
+ * bounded, idempotent close n8n calls.
  */
 import { NodeOperationError, type ITriggerFunctions, type ITriggerResponse, type WorkflowActivateMode } from 'n8n-workflow';
 
 import { getChange, latestChange, sampleEvent } from './api/changes';
 import { unknownWorkflowIds } from './api/workflows';
-import { Acknowledger } from './delivery/acknowledger';
-import { EventDelivery } from './delivery/delivery';
-import { n8nExecutionStarter } from './delivery/execution';
-import { accepts, createFilter } from './delivery/filter';
+import { n8nExecutionStarter, n8nProblemReporter } from './delivery/execution';
+import { createFilter } from './delivery/filter';
 import { DATA_CHANGE } from './delivery/items';
+import { TriggerMember } from './delivery/member';
 import { DEFAULT_WINDOW, ResumeState, type StaticStore } from './delivery/resume';
+import { manualConnection, teamConnection } from './delivery/team-connection';
 import { nodeLogger } from './logging';
-import { RealtimeClient, type ClientLogger } from './realtime/client';
+import type { ClientLogger } from './realtime/client';
 import { KadoaError } from './realtime/errors';
 import type { KadoaEvent } from './realtime/protocol';
 import type { TriggerSettings } from './settings';
 
 /** closeFunction's own bound: n8n waits for it on deactivate, save and shutdown. */
 export const CLOSE_BUDGET_MS = 10_000;
-/**
- * How long close waits for acknowledgements already decided. Short on purpose: an ack not
- * sent is not lost (Kadoa redelivers the event, the stored ids recognise it and it is acked).
- */
-export const ACK_FLUSH_MS = 2_000;
+
+/** How long fetching a pending snapshot may hold an event back. */
+const PENDING_FETCH_TIMEOUT_MS = 30_000;
 
 /**
  * Whether a Kadoa outage at activation should fail it. When a person activates or tests the
@@ -35,16 +34,10 @@ function failFastOnOutage(mode: WorkflowActivateMode | undefined): boolean {
 	return mode === 'manual' || mode === 'activate';
 }
 
-/**
- * Acknowledgements queued or in flight at which reading pauses, and at which it resumes.
- * Events then wait at Kadoa, not in memory, and the ids n8n stores at every emit stay few
- * (see ResumeState). 32 keeps the 8 concurrent ack requests busy.
- */
-export const ACK_HIGH_WATER = 32;
-export const ACK_LOW_WATER = 8;
-
-/** How long fetching a pending snapshot may hold an event back. */
-const PENDING_FETCH_TIMEOUT_MS = 30_000;
+/** n8n is starting or a leader took over: many triggers register one after another. */
+function isStartup(mode: WorkflowActivateMode | undefined): boolean {
+	return mode === 'init' || mode === 'leadershipChange';
+}
 
 /**
  * Selected Kadoa workflows that do not exist would silently never fire. Said plainly when a
@@ -83,78 +76,55 @@ function pendingDataFetcher(settings: TriggerSettings): ((event: KadoaEvent) => 
 
 export async function startSubscription(context: ITriggerFunctions, settings: TriggerSettings): Promise<ITriggerResponse> {
 	const node = context.getNode();
+	const workflowId = context.getWorkflow().id;
 	const manual = context.getMode() === 'manual';
-	const logger = nodeLogger(context.logger, node.name, context.getWorkflow().id);
-	const failFast = failFastOnOutage(context.getActivationMode?.());
+	const logger = nodeLogger(context.logger, node.name, workflowId);
+	const activationMode = context.getActivationMode?.();
+	const failFast = failFastOnOutage(activationMode);
+	for (const warning of settings.warnings ?? []) logger.warn(`Kadoa: ${warning}`);
 	const unknownWorkflows = await checkWorkflowIds(settings, failFast, logger);
 	if (unknownWorkflows) {
 		throw new NodeOperationError(node, unknownWorkflows, {
 			description: 'Pick the workflows again from the list, or remove the ones that no longer exist.',
 		});
 	}
+
 	// Manual runs never persist static data (and must not move the production cursor).
 	const store: StaticStore = manual ? {} : (context.getWorkflowStaticData('node') as StaticStore);
-	const resume = new ResumeState(store, Math.max(DEFAULT_WINDOW, settings.maxInFlight * 4));
-	// Read no faster than Kadoa takes acknowledgements: every id not yet acknowledged must stay
-	// among the persisted ids (at most the window), or a restart would run it again.
-	let client: RealtimeClient | undefined;
-	let deliveryPaused = false;
-	let acksPaused = false;
-	const applyFlow = () => (deliveryPaused || acksPaused ? client?.pause() : client?.resume());
-	const acknowledger = manual
-		? undefined
-		: new Acknowledger({
-				ackUrl: settings.endpoints.ackUrl,
-				logger,
-				highWater: ACK_HIGH_WATER,
-				lowWater: ACK_LOW_WATER,
-				onPressure: (on) => {
-					acksPaused = on;
-					applyFlow();
-				},
-				// Confirmed and behind the cursor, an id no longer needs to be in static data.
-				onAcknowledged: (id) => resume.confirmed(id),
-			});
-
-	const filter = createFilter(settings.eventTypes, settings.workflowIds);
-	const delivery = new EventDelivery({
+	const abort = new AbortController();
+	const member = new TriggerMember({
+		key: `${workflowId ?? '-'}:${node.id}`,
 		manual,
 		ackMode: settings.ackMode,
 		output: settings.output,
-		filter,
+		filter: createFilter(settings.eventTypes, settings.workflowIds),
 		maxInFlight: settings.maxInFlight,
 		executionTimeoutMs: settings.executionTimeoutMs,
-		resume,
-		acknowledger,
-		starter: n8nExecutionStarter(context, settings.ackMode !== 'executionSucceeded'),
-		flow: {
-			pause: () => {
-				deliveryPaused = true;
-				applyFlow();
-			},
-			resume: () => {
-				deliveryPaused = false;
-				applyFlow();
-			},
-		},
+		maxFrameBytes: settings.maxFrameBytes,
+		state: new ResumeState(store, Math.max(DEFAULT_WINDOW, settings.maxInFlight * 4)),
+		starter: n8nExecutionStarter(context, settings.ackMode !== 'executionSucceeded', manual),
+		report: n8nProblemReporter(context, logger),
 		logger,
 		prepare: pendingDataFetcher(settings),
+		signal: abort.signal,
 	});
+	const connectionSettings = { endpoints: settings.endpoints, apiKey: settings.apiKey };
+	const connection = manual ? manualConnection(connectionSettings) : teamConnection(connectionSettings);
 
 	let closing: Promise<void> | undefined;
-	let started = false;
+	let joined = false;
 	const close = (): Promise<void> => {
 		closing ??= (async () => {
-			delivery.close();
+			abort.abort();
 			let budget: NodeJS.Timeout | undefined;
 			await Promise.race([
-				Promise.all([client?.close(), acknowledger?.flush(ACK_FLUSH_MS)]),
+				connection.leave(member),
 				new Promise<void>((resolve) => (budget = setTimeout(resolve, CLOSE_BUDGET_MS))),
 			]);
 			clearTimeout(budget);
-			acknowledger?.close();
+			if (manual) await connection.close();
 			// A failed activation opened nothing: a "closed" line per n8n retry would only be noise.
-			if (started) logger.info('Kadoa realtime subscription closed', { ...delivery.stats });
+			if (joined) logger.info('Kadoa realtime subscription closed', { ...member.stats });
 		})().catch((error: unknown) => {
 			// closeFunction may throw only TriggerCloseError; nothing here is worth failing a deactivation.
 			logger.warn(`Kadoa: error while closing: ${error instanceof Error ? error.message : String(error)}`);
@@ -162,32 +132,27 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 		return closing;
 	};
 
-	client = new RealtimeClient({
-		endpoints: settings.endpoints,
-		apiKey: settings.apiKey,
-		logger,
-		heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
-		maxFrameBytes: settings.maxFrameBytes,
-		getCursor: () => (manual ? undefined : resume.cursor),
-		onEvent: (event) => delivery.handle(event),
-		// A large snapshot of a workflow (or type) this trigger does not watch is not parsed.
-		skipEvent: (header) => !accepts(filter, header.type, header.workflowId),
-		onFatal: (error) => {
-			void close();
-			context.emitError(new NodeOperationError(node, error.message, { description: error.hint }));
-		},
-	});
-
 	try {
-		await client.start(failFast);
-		started = true;
+		await connection.join(member, {
+			failFast,
+			startup: isStartup(activationMode),
+			heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
+			holdMs: settings.holdMs,
+			logger,
+			onFatal: (error) => {
+				void close();
+				context.emitError(new NodeOperationError(node, error.message, { description: error.hint }));
+			},
+		});
+		joined = true;
 	} catch (error) {
 		await close();
+		if (manual) await connection.close();
 		if (error instanceof KadoaError) throw new NodeOperationError(node, error.message, { description: error.hint });
 		throw error;
 	}
 	// n8n accepts emits only once trigger() has returned (manual mode swaps emit afterwards).
-	setImmediate(() => delivery.open());
+	setImmediate(() => member.open());
 
 	const response: ITriggerResponse = { closeFunction: close };
 	if (manual && settings.testWithLatestChange && settings.eventTypes.includes(DATA_CHANGE)) {
@@ -202,7 +167,7 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 				logger.info('Kadoa: no stored change for the selected workflows yet; waiting for the next live event');
 				return;
 			}
-			delivery.deliverSample(sampleEvent(change));
+			member.offer(sampleEvent(change));
 		};
 	}
 	return response;

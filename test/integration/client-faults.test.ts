@@ -167,7 +167,7 @@ describe('RealtimeClient under faults', () => {
 		await sim.waitFor(() => sim.subscribes.length === 1);
 		sim.sendOversized(200 * 1024, { store: false });
 		await sim.waitFor(() => sim.subscribes.length === 2, 5000, 'reconnect after the oversized frame');
-		expect(harness.logText()).toMatch(/a frame was larger than the 64 KiB limit; raise "Max Frame Size"/);
+		expect(harness.logText()).toMatch(/a frame was larger than the 64 KiB safety cap; such a frame cannot be read/);
 		const after = sim.publishDataChange();
 		await waitFor(() => harness.events.some((event) => event.id === after.id));
 	});

@@ -1,142 +1,163 @@
 import { CursorTracker, ResumeState, compareCursors } from '../../nodes/KadoaTrigger/delivery/resume';
 import { parseIdList } from '../../nodes/KadoaTrigger/settings';
 
+/** What n8n would hand a restarted trigger: the static data as serialised at a save. */
+const saved = (store: Record<string, unknown>) => JSON.parse(JSON.stringify(store)) as Record<string, unknown>;
+
 describe('ResumeState', () => {
-	it('stores a delivered id before the emit and lets it go once Kadoa confirmed it and the cursor passed it', () => {
+	it('stores a started id before the emit, and a finished one until Kadoa confirmed it and the cursor passed it', () => {
 		const store: Record<string, unknown> = {};
 		const state = new ResumeState(store, 10);
-		state.remember('a');
-		state.remember('b');
-		expect(store.recentEventIds).toEqual(['a', 'b']);
+		state.begin('a');
+		state.begin('b');
+		expect(store.startedEventIds).toEqual(['a', 'b']);
+		expect(state.recognise('a', undefined)).toBe('inflight');
+		state.finished('a');
+		state.finished('b');
+		expect(store).toMatchObject({ startedEventIds: [], recentEventIds: ['a', 'b'] });
 		// Either order: confirmed then passed, passed then confirmed.
 		state.confirmed('a');
-		state.passed('b');
+		state.advance('c-2', ['b']);
 		expect(state.openCount).toBe(2);
-		state.passed('a');
+		state.advance('c-2', ['a']);
 		state.confirmed('b');
 		expect(state.openCount).toBe(0);
-		// The store catches up at the next write (before the next emit); until then it holds extra ids only.
-		expect(store.recentEventIds).toEqual(['a', 'b']);
-		state.remember('c');
-		expect(store.recentEventIds).toEqual(['c']);
+		expect(store.recentEventIds).toEqual([]);
 		// Still recognised in memory: Kadoa may redeliver it while this activation runs.
-		expect(state.has('a')).toBe(true);
+		expect(state.recognise('a', undefined)).toBe('known');
 	});
 
-	it('keeps an id that Kadoa confirmed but the cursor has not passed (a restart replays it), and one passed but unconfirmed (redelivered)', () => {
+	it('issue 11.1: a failed run stays "retry" in static data from the moment it failed, so a re-save or restart runs it again', () => {
 		const store: Record<string, unknown> = {};
 		const state = new ResumeState(store, 10);
-		state.remember('confirmed-only');
-		state.remember('passed-only');
-		state.confirmed('confirmed-only');
-		state.passed('passed-only');
-		state.remember('next');
-		expect(store.recentEventIds).toEqual(['confirmed-only', 'passed-only', 'next']);
-		const restarted = new ResumeState(JSON.parse(JSON.stringify(store)), 10);
-		expect(['confirmed-only', 'passed-only', 'next'].every((id) => restarted.has(id))).toBe(true);
+		state.begin('failed');
+		// n8n saved static data at this emit; the run fails afterwards and no other emit follows.
+		const atEmit = saved(store);
+		state.retry('failed');
+		const afterFailure = saved(store);
+		// Whichever of the two n8n has, the restarted trigger runs the event again.
+		for (const persisted of [atEmit, afterFailure]) {
+			expect(new ResumeState(persisted, 10).recognise('failed', 'c-1')).toBe('rerun');
+		}
+		// ...even when its cursor is behind the stored cursor (Kadoa redelivers unacknowledged events).
+		state.advance('c-9', ['failed']);
+		expect(new ResumeState(saved(store), 10).recognise('failed', 'c-1')).toBe('rerun');
 	});
 
-	it('forgets a failed id in the store at once, not at the next emit', () => {
+	it('issue 11.2: an execution cut off by a stop runs again after the restart (its outcome was never seen)', () => {
 		const store: Record<string, unknown> = {};
 		const state = new ResumeState(store, 10);
-		state.remember('a');
-		state.remember('b');
-		state.forget('a');
-		expect(store.recentEventIds).toEqual(['b']);
-		expect(state.has('a')).toBe(false);
+		state.begin('running');
+		state.abandon('running');
+		const restarted = new ResumeState(saved(store), 10);
+		expect(restarted.recognise('running', undefined)).toBe('rerun');
+		expect(restarted.hasUnfinished).toBe(true);
+		restarted.begin('running');
+		restarted.finished('running');
+		expect(restarted.recognise('running', undefined)).toBe('known');
+		expect(restarted.hasUnfinished).toBe(false);
 	});
 
-	it('bounds memory and store by the window', () => {
+	it('issue 11.6: the stored cursor never runs ahead of the stored ids, whatever order copies settle in', () => {
+		const store: Record<string, unknown> = {};
+		const state = new ResumeState(store, 10);
+		const tracker = new CursorTracker(state);
+		tracker.activate();
+		// e5 runs; a copy of the older e3 (drain overlap) arrives after it and settles at once.
+		const settle5 = tracker.arrived('c-0000000005', 'e5');
+		const settle3 = tracker.arrived('c-0000000003', 'e3');
+		state.begin('e5');
+		state.finished('e5');
+		settle5();
+		settle3();
+		// The batch ends with the lower cursor: the stored cursor is the highest, and e5 (finished,
+		// unconfirmed) is still stored.
+		expect(store.cursor).toBe('c-0000000005');
+		expect(store.recentEventIds).toEqual(['e5']);
+		const restarted = new ResumeState(saved(store), 10);
+		expect(restarted.recognise('e5', 'c-0000000005')).toBe('known');
+	});
+
+	it('recognises events at or behind its cursor as settled, but runs a "retry" id whatever the cursor says', () => {
+		const state = new ResumeState({ cursor: 'c-0000000010', retryEventIds: ['r'] }, 10);
+		expect(state.recognise('x', 'c-0000000009')).toBe('known');
+		expect(state.recognise('x', 'c-0000000010')).toBe('known');
+		expect(state.recognise('x', 'c-0000000011')).toBe('new');
+		expect(state.recognise('r', 'c-0000000001')).toBe('rerun');
+	});
+
+	it('bounds finished ids by the window, never dropping started or retry ids', () => {
 		const store: Record<string, unknown> = {};
 		const state = new ResumeState(store, 3);
-		for (const id of ['a', 'b', 'c', 'd']) state.remember(id);
-		expect(store.recentEventIds).toEqual(['b', 'c', 'd']);
-		expect(state.has('a')).toBe(false);
-		expect(state.size).toBe(3);
+		state.begin('s');
+		state.retry('r');
+		for (const id of ['a', 'b', 'c', 'd']) state.finished(id);
+		expect(store.startedEventIds).toEqual(['s']);
+		expect(store.retryEventIds).toEqual(['r']);
+		expect((store.recentEventIds as string[]).length).toBeLessThanOrEqual(3);
+		expect(state.size).toBeLessThanOrEqual(3);
 	});
 
-	it('reloads from persisted static data (restart), and lets loaded ids that never came back go after a window of deliveries', () => {
-		const persisted = JSON.parse(JSON.stringify({ cursor: 'c-0005', recentEventIds: ['x', 'y', 7], revision: 12 }));
-		const state = new ResumeState(persisted, 4);
-		expect(state.cursor).toBe('c-0005');
-		expect(state.has('x')).toBe(true);
+	it('reloads from static data of earlier versions (recentEventIds and cursor): those ids count as finished', () => {
+		const state = new ResumeState({ cursor: 'c-0000000002', recentEventIds: ['a', 'b'], revision: 3 }, 10);
+		expect(state.recognise('a', 'c-0000000009')).toBe('known');
+		expect(state.cursor).toBe('c-0000000002');
+	});
+
+	it('lets loaded finished ids that never came back go after a window of deliveries', () => {
+		const state = new ResumeState({ recentEventIds: ['old'] }, 2);
+		state.begin('x');
+		state.begin('y');
+		expect(state.recognise('old', undefined)).toBe('known'); // still in the memory window
 		expect(state.openCount).toBe(2);
-		expect(persisted.revision).toBeUndefined();
-		// 'x' comes back (unacknowledged before the restart): confirmed and passed, it goes.
-		state.confirmed('x');
-		state.passed('x');
-		// New events confirmed and passed as they go: only the loaded 'y' stays stored...
-		for (const id of ['n1', 'n2', 'n3']) {
-			state.remember(id);
-			state.confirmed(id);
-			state.passed(id);
-		}
-		expect(persisted.recentEventIds).toEqual(['y', 'n3']);
-		// ... until a window's worth (4) of deliveries went by without it coming back.
-		state.remember('n4');
-		expect(persisted.recentEventIds).toEqual(['n4']);
-		expect(state.has('y')).toBe(false);
 	});
 
 	it('never moves the cursor back', () => {
-		const state = new ResumeState({}, 10);
-		state.cursor = 'c-0010';
-		state.cursor = 'c-0003';
-		expect(state.cursor).toBe('c-0010');
-		state.cursor = 'c-0011';
-		expect(state.cursor).toBe('c-0011');
-		expect(compareCursors('1736367604663-1', '1736367604663-0')).toBeGreaterThan(0);
-		expect(compareCursors('99', '100')).toBeLessThan(0);
+		const store: Record<string, unknown> = {};
+		const state = new ResumeState(store, 10);
+		state.advance('c-0000000005', []);
+		state.advance('c-0000000003', []);
+		expect(state.cursor).toBe('c-0000000005');
+		expect(compareCursors('c-10', 'c-9')).toBeGreaterThan(0);
+		expect(compareCursors('1700000000000-2', '1700000000000-10')).toBeLessThan(0);
 	});
 });
 
 describe('CursorTracker', () => {
-	it('tells the resume state which ids the cursor passed; a cursor-less arrival after the last cursor has no position yet', () => {
+	it('moves past an event only when it and all earlier arrivals are settled, and tells which ids it passed', () => {
 		const store: Record<string, unknown> = {};
 		const state = new ResumeState(store, 10);
 		const tracker = new CursorTracker(state);
-		for (const id of ['a', 'b', 'c']) {
-			state.remember(id);
-			state.confirmed(id);
-		}
-		const settleA = tracker.arrived(undefined, 'a');
-		const settleB = tracker.arrived('c-2', 'b');
-		const settleC = tracker.arrived(undefined, 'c');
-		settleC();
-		settleB();
-		expect(state.openCount).toBe(3);
-		settleA();
+		tracker.activate();
+		const first = tracker.arrived('c-1', 'a');
+		const second = tracker.arrived('c-2', 'b');
+		const cursorless = tracker.arrived(undefined, 'c');
+		second();
+		expect(state.cursor).toBeUndefined();
+		first();
 		expect(state.cursor).toBe('c-2');
-		// a (before the cursor) and b passed; c has no position, so it stays stored.
-		expect(state.openCount).toBe(1);
-		state.remember('d');
-		expect(store.recentEventIds).toEqual(['c', 'd']);
+		cursorless();
+		expect(state.cursor).toBe('c-2');
+		expect(tracker.outstanding).toBe(0);
 	});
 
-	it('moves past an event only when it and all earlier arrivals are settled', () => {
-		const state = new ResumeState({}, 10);
+	it('counts nothing before it is activated (the connection has not replayed from this trigger\'s cursor yet)', () => {
+		const state = new ResumeState({ cursor: 'c-1' }, 10);
 		const tracker = new CursorTracker(state);
-		const settle1 = tracker.arrived('c-1');
-		const settle2 = tracker.arrived('c-2');
-		const settle3 = tracker.arrived('c-3');
-		settle2();
-		expect(state.cursor).toBeUndefined();
-		settle1();
-		expect(state.cursor).toBe('c-2');
-		settle1();
-		settle3();
-		expect(state.cursor).toBe('c-3');
-		expect(tracker.outstanding).toBe(0);
+		tracker.arrived('c-9', 'x')();
+		expect(state.cursor).toBe('c-1');
+		tracker.activate();
+		tracker.arrived('c-9', 'x')();
+		expect(state.cursor).toBe('c-9');
 	});
 
 	it('stays correct across compaction of a long queue', () => {
 		const state = new ResumeState({}, 10);
 		const tracker = new CursorTracker(state);
-		const settles = Array.from({ length: 5000 }, (_, i) => tracker.arrived(`c-${String(i).padStart(6, '0')}`));
-		settles.forEach((settle, i) => i !== 2500 && settle());
-		expect(state.cursor).toBe('c-002499');
-		settles[2500]();
-		expect(state.cursor).toBe('c-004999');
+		tracker.activate();
+		for (let i = 1; i <= 5000; i++) tracker.arrived(`c-${String(i).padStart(6, '0')}`, `e${i}`)();
+		expect(state.cursor).toBe('c-005000');
+		expect(tracker.outstanding).toBe(0);
 	});
 });
 

@@ -2,9 +2,10 @@
  * Starts n8n executions for the delivery policy and reads how they ended. The only module
  * that touches `emit` and n8n's run results.
  */
-import type { INodeExecutionData, IRun, ITriggerFunctions } from 'n8n-workflow';
+import { NodeOperationError, type INodeExecutionData, type IRun, type ITriggerFunctions } from 'n8n-workflow';
 
-import type { ExecutionOutcome, ExecutionStarter } from './delivery';
+import type { ExecutionOutcome, ExecutionStarter } from './member';
+import type { ClientLogger } from '../realtime/client';
 import type { Item } from './items';
 
 /** Maps a finished run to an outcome. `undefined` is what 2.x resolves for a de-duplicated emit. */
@@ -43,30 +44,60 @@ function deferred(context: ITriggerFunctions): DonePromise {
 }
 
 /**
- * n8n 2.x refuses a second execution with the same de-duplication key for as long as the
- * first execution is stored: a guard behind our own stored ids (multi-main failover, lost
- * static data). Keys are global in n8n, hence the workflow and node in it. Not used when a
- * failed execution must be able to run again (acknowledge on success only).
+ * n8n 2.x refuses a second execution with the same de-duplication key while an execution with
+ * that key is stored, whatever its status (n8n's execution-persistence.js: a unique key; only a
+ * never-started "new" row is reclaimed). That answers "did this event already run?" for an
+ * execution cut off by a crash. Keys are global in n8n, hence the workflow and node in them.
+ * Not used when a failed execution must be able to run again (acknowledge on success only).
  */
 export function deduplicationKey(workflowId: string | undefined, nodeId: string, eventId: string): string {
 	return `kadoa:${workflowId ?? '-'}:${nodeId}:${eventId}`;
 }
 
-export function n8nExecutionStarter(context: ITriggerFunctions, useDeduplicationKey: boolean): ExecutionStarter {
+/**
+ * Emits one execution and reads how it ended, on both n8n lines:
+ * - 1.x: `emit` can throw when n8n cannot start the execution (the caller treats that as
+ *   refused); it has no de-duplication key.
+ * - 2.x: `emit` never throws; a start failure rejects the done promise, a de-duplicated start
+ *   resolves it with `undefined` (workflows/triggers/trigger-execution-context.factory.js).
+ * A done promise is always passed, also when acknowledging at emit: it bounds how many
+ * executions run at once and tells of an execution n8n could not start.
+ */
+export function n8nExecutionStarter(context: ITriggerFunctions, useDeduplicationKey: boolean, manual = false): ExecutionStarter {
 	const workflowId = context.getWorkflow().id;
 	const nodeId = context.getNode().id;
 	return {
-		start(items: Item[], eventId: string | undefined, awaitOutcome: boolean) {
+		start(items: Item[], eventId: string | undefined) {
 			// Item is INodeExecutionData's shape; its json holds parsed JSON only (IDataObject).
 			const data = [items] as INodeExecutionData[][];
 			const key = useDeduplicationKey && eventId !== undefined ? deduplicationKey(workflowId, nodeId, eventId) : undefined;
-			if (!awaitOutcome) {
-				context.emit(data, undefined, undefined, key);
-				return;
+			if (manual) {
+				// A test run's done promise settles only after closeFunction: nothing may wait on it.
+				context.emit(data);
+				return Promise.resolve('success' as const);
 			}
 			const done = deferred(context);
 			context.emit(data, undefined, done, key);
-			return done.promise.then(runOutcome);
+			return done.promise.then(runOutcome, () => 'cancelled' as const);
 		},
+	};
+}
+
+/**
+ * Reports one event the trigger could not run (too large, items that cannot be built) where
+ * n8n users look: a failed execution in the list on n8n 2.x (`saveFailedExecution`, which also
+ * runs the error workflow), an error log line on 1.x, which has no such call.
+ */
+export function n8nProblemReporter(context: ITriggerFunctions, logger: ClientLogger): (message: string, description: string, eventId: string | undefined) => void {
+	// Absent on n8n 1.x (the host's n8n-workflow decides what exists at run time).
+	const save = (context as Partial<Pick<ITriggerFunctions, 'saveFailedExecution'>>).saveFailedExecution;
+	return (message, description, eventId) => {
+		logger.error(`${message}. ${description}`, { eventId });
+		if (typeof save !== 'function') return;
+		try {
+			save.call(context, new NodeOperationError(context.getNode(), message, { description }));
+		} catch (error) {
+			logger.warn(`Kadoa: n8n could not record the failed event: ${error instanceof Error ? error.message : String(error)}`);
+		}
 	};
 }

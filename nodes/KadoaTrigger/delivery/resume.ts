@@ -1,16 +1,21 @@
 /**
- * Resume state: the replay cursor and the ids of delivered events, kept so that neither a
- * reconnect nor a restart runs an event twice.
+ * One trigger's resume state: what it has finished, what must run again, and its replay
+ * cursor; kept so that neither a reconnect, a restart nor a re-save runs an event twice or
+ * loses one.
  *
- * n8n persists static data when activation finishes and at every emit (serialising all of
- * it, and writing it to its database), so whatever is written before an emit survives a
- * restart, and whatever is stored is paid for at every event. Two sets, therefore:
- * - in memory, a window of recently delivered ids, for Kadoa's redeliveries while this
- *   activation runs;
- * - in static data, only the ids a restart could see again: delivered, and either not yet
- *   confirmed by Kadoa (unacknowledged events are redelivered) or not yet behind the stored
- *   cursor (events after it are replayed). In steady state that is the acknowledgements in
- *   flight, a few dozen ids, whatever the window.
+ * n8n saves static data only after activation and when an execution starts (at emit), and
+ * may serialise it a moment later. So the static data must be right at *every* instant, not
+ * only at the end of an operation: `sync()` writes all of it in one synchronous step, and what
+ * it writes is a safe starting point for a restart whenever n8n happens to save it:
+ * - `startedEventIds`: executions started whose outcome this trigger has not seen. After a
+ *   restart they run again (prefer a second run to a lost one); n8n 2.x's de-duplication key
+ *   answers for the modes that use it.
+ * - `retryEventIds`: left unacknowledged on purpose (failed in `executionSucceeded`, refused
+ *   by n8n): they run again when Kadoa redelivers them, whatever the cursor says.
+ * - `recentEventIds`: finished, and not both confirmed by Kadoa and behind the stored cursor
+ *   (only then can neither a redelivery nor a replay bring them back unrecognised).
+ * - `cursor`: every event at or before it that this trigger must handle is settled, except
+ *   the ids above.
  */
 
 export interface StaticStore {
@@ -18,104 +23,143 @@ export interface StaticStore {
 }
 
 /**
- * How many ids are remembered in memory, and at most in static data. It must exceed the ids
- * not yet acknowledged (executions in flight and queued acks, both bounded by back-pressure,
- * see subscription.ts) with room to spare.
+ * How many finished ids are remembered in memory, and at most in static data. It must exceed
+ * the ids not yet acknowledged (executions in flight and queued acks, both bounded by
+ * back-pressure) with room to spare.
  */
 export const DEFAULT_WINDOW = 500;
 
+type Status = 'started' | 'done' | 'retry';
+
 interface OpenId {
+	status: Status;
 	/** Kadoa accepted its acknowledgement. */
 	confirmed: boolean;
-	/** The stored cursor is at or past it. */
+	/** The cursor is at or past it. */
 	passed: boolean;
-	/** Loaded from an earlier activation: Kadoa may have confirmed it, the cursor passed it. */
+	/** Loaded from an earlier activation. */
 	loaded: boolean;
 }
+
+/** What a trigger makes of an arriving event id. */
+export type Recognition =
+	/** Never seen: run it. */
+	| 'new'
+	/** Must run again: failed or refused before, or cut off before its outcome was known. */
+	| 'rerun'
+	/** Finished (or behind the cursor): do not run; it may be acknowledged. */
+	| 'known'
+	/** Being executed right now: this is a copy (replay, drain overlap). */
+	| 'inflight';
 
 export class ResumeState {
 	private readonly recent: string[] = [];
 	private readonly known = new Set<string>();
 	/** Persisted ids, oldest first. */
 	private readonly open = new Map<string, OpenId>();
-	/** Deliveries after which ids loaded from an earlier activation are let go. */
+	private readonly inflight = new Set<string>();
+	private cursorValue: string | undefined;
+	/** Deliveries after which finished ids loaded from an earlier activation are let go. */
 	private loadedLeft: number;
 
 	constructor(
 		private readonly store: StaticStore,
 		readonly window = DEFAULT_WINDOW,
 	) {
-		// Whether Kadoa confirmed a loaded id is not known: if it comes back, it is acknowledged
-		// again (a duplicate ack is harmless; one Kadoa lost would otherwise come back forever).
-		const stored = Array.isArray(store.recentEventIds) ? store.recentEventIds : [];
-		for (const id of stored.filter((item): item is string => typeof item === 'string').slice(-window)) {
+		const list = (key: string) => (Array.isArray(store[key]) ? (store[key] as unknown[]) : []).filter((id): id is string => typeof id === 'string');
+		for (const id of list('recentEventIds').slice(-window)) {
 			this.addRecent(id);
-			this.open.set(id, { confirmed: false, passed: false, loaded: true });
+			this.open.set(id, { status: 'done', confirmed: false, passed: false, loaded: true });
 		}
-		// Unacknowledged events come back when the socket connects and events after the cursor
-		// are replayed first: a window's worth of deliveries later, a loaded id that did not
-		// come back never will (the rule the whole window followed before).
+		for (const id of list('startedEventIds')) this.open.set(id, { status: 'started', confirmed: false, passed: false, loaded: true });
+		for (const id of list('retryEventIds')) this.open.set(id, { status: 'retry', confirmed: false, passed: false, loaded: true });
+		this.cursorValue = typeof store.cursor === 'string' && store.cursor !== '' ? store.cursor : undefined;
+		// Unacknowledged events come back when the socket connects, and events after the cursor
+		// are replayed first: a window's worth of deliveries later, a loaded id that did not come
+		// back never will.
 		this.loadedLeft = this.open.size > 0 ? window : 0;
 		// Written by earlier versions to make n8n notice array changes; assignments do that now.
 		if ('revision' in store) delete store.revision;
 		this.sync();
 	}
 
-	/** The cursor of the last event that is done, and everything before it. */
+	/** Every event at or before it that this trigger must handle is settled (but the open ids). */
 	get cursor(): string | undefined {
-		return typeof this.store.cursor === 'string' ? this.store.cursor : undefined;
+		return this.cursorValue;
 	}
 
-	set cursor(cursor: string | undefined) {
-		if (cursor === undefined || cursor === this.store.cursor) return;
-		// Never move back: a redelivered old event finishing late must not rewind the replay.
-		const current = this.cursor;
-		if (current !== undefined && compareCursors(cursor, current) < 0) return;
-		this.store.cursor = cursor;
+	/** Ids that must run again or whose outcome is unknown: the next connection brings them back. */
+	get hasUnfinished(): boolean {
+		for (const entry of this.open.values()) if (entry.status !== 'done' && !this.inflightOnly(entry)) return true;
+		return false;
 	}
 
-	has(id: string): boolean {
-		return this.known.has(id) || this.open.has(id);
+	recognise(id: string, cursor: string | undefined): Recognition {
+		if (this.inflight.has(id)) return 'inflight';
+		const entry = this.open.get(id);
+		if (entry && entry.status !== 'done') return 'rerun';
+		if (entry || this.known.has(id)) return 'known';
+		if (cursor !== undefined && this.cursorValue !== undefined && compareCursors(cursor, this.cursorValue) <= 0) return 'known';
+		return 'new';
 	}
 
-	/** Remembers a delivered id, in memory and in static data; call it before the emit. */
-	remember(id: string): void {
-		this.addRecent(id);
-		if (!this.open.has(id)) {
-			this.open.set(id, { confirmed: false, passed: false, loaded: false });
-			// Only when more ids are unacknowledged than back-pressure allows: the oldest goes.
-			if (this.open.size > this.window) this.open.delete(this.open.keys().next().value as string);
-		}
-		if (this.loadedLeft > 0 && --this.loadedLeft === 0) {
-			for (const [openId, entry] of this.open) if (entry.loaded) this.open.delete(openId);
-		}
+	/** An execution is about to start: stored before the emit, which is when n8n saves it. */
+	begin(id: string): void {
+		this.inflight.add(id);
+		this.setOpen(id, 'started');
+		this.countDelivery();
 		this.sync();
 	}
 
-	/** Forgets an id whose execution failed, so Kadoa's redelivery runs it again. */
-	forget(id: string): void {
-		if (this.known.delete(id)) {
-			const index = this.recent.lastIndexOf(id);
-			if (index >= 0) this.recent.splice(index, 1);
-		}
-		// At once, not at the next emit: a stored id that must run again would be lost.
-		if (this.open.delete(id)) this.sync();
+	/** Finished for this trigger: never run again. */
+	finished(id: string): void {
+		this.inflight.delete(id);
+		this.addRecent(id);
+		const entry = this.open.get(id);
+		if (entry?.status === 'done') return;
+		this.setOpen(id, 'done');
+		this.sync();
+	}
+
+	/** Left unacknowledged on purpose: runs again when Kadoa redelivers it. */
+	retry(id: string): void {
+		this.inflight.delete(id);
+		this.forgetRecent(id);
+		this.setOpen(id, 'retry');
+		this.sync();
+	}
+
+	/**
+	 * The activation ends with this execution's outcome unknown: it stays `started`, so that
+	 * the next activation runs it again (the n8n de-duplication key answers where it is used).
+	 */
+	abandon(id: string): void {
+		this.inflight.delete(id);
 	}
 
 	/** Kadoa accepted the acknowledgement of this id. */
 	confirmed(id: string): void {
 		const entry = this.open.get(id);
-		if (!entry) return;
+		if (!entry || entry.status !== 'done') return;
 		entry.confirmed = true;
-		if (entry.passed) this.open.delete(id);
+		if (entry.passed) {
+			this.open.delete(id);
+			this.sync();
+		}
 	}
 
-	/** The stored cursor is now at or past this event. */
-	passed(id: string): void {
-		const entry = this.open.get(id);
-		if (!entry) return;
-		entry.passed = true;
-		if (entry.confirmed) this.open.delete(id);
+	/** The cursor moved to `cursor`, past these ids (all settled for this trigger). */
+	advance(cursor: string, passed: Iterable<string>): void {
+		// Never back: a replayed old event settling late must not rewind the replay. The ids are
+		// behind the cursor either way.
+		if (this.cursorValue === undefined || compareCursors(cursor, this.cursorValue) > 0) this.cursorValue = cursor;
+		for (const id of passed) {
+			const entry = this.open.get(id);
+			if (!entry) continue;
+			entry.passed = true;
+			if (entry.status === 'done' && entry.confirmed) this.open.delete(id);
+		}
+		this.sync();
 	}
 
 	/** Ids remembered in memory. */
@@ -123,9 +167,33 @@ export class ResumeState {
 		return this.known.size;
 	}
 
-	/** Ids a restart could see again (what the next emit stores). */
+	/** Ids a restart needs (what the next save stores). */
 	get openCount(): number {
 		return this.open.size;
+	}
+
+	private inflightOnly(entry: OpenId): boolean {
+		return entry.status === 'started' && !entry.loaded;
+	}
+
+	private setOpen(id: string, status: Status): void {
+		const previous = this.open.get(id);
+		if (previous) this.open.delete(id);
+		this.open.set(id, { status, confirmed: false, passed: false, loaded: false });
+		// Only when more finished ids are unconfirmed than back-pressure allows: the oldest goes.
+		if (this.open.size > this.window) {
+			for (const [openId, entry] of this.open) {
+				if (entry.status !== 'done') continue;
+				this.open.delete(openId);
+				break;
+			}
+		}
+	}
+
+	private countDelivery(): void {
+		if (this.loadedLeft > 0 && --this.loadedLeft === 0) {
+			for (const [openId, entry] of this.open) if (entry.loaded && entry.status === 'done') this.open.delete(openId);
+		}
 	}
 
 	private addRecent(id: string): void {
@@ -135,22 +203,32 @@ export class ResumeState {
 		while (this.recent.length > this.window) this.known.delete(this.recent.shift() as string);
 	}
 
+	private forgetRecent(id: string): void {
+		if (!this.known.delete(id)) return;
+		const index = this.recent.lastIndexOf(id);
+		if (index >= 0) this.recent.splice(index, 1);
+	}
+
 	/**
-	 * Writes the persisted ids. Ids that became confirmed and passed are dropped from the store
-	 * here, lazily: until then the store holds a few ids too many, which costs nothing but
-	 * bytes. A fresh array each time: n8n notices assignments on static data, not in-place
-	 * changes of a nested array.
+	 * Writes everything a restart needs in one synchronous step, so that whenever n8n
+	 * serialises static data it finds a consistent state. Fresh arrays each time: n8n notices
+	 * assignments on static data, not in-place changes of a nested array.
 	 */
 	private sync(): void {
-		this.store.recentEventIds = Array.from(this.open.keys());
+		const done: string[] = [];
+		const started: string[] = [];
+		const retry: string[] = [];
+		for (const [id, entry] of this.open) (entry.status === 'done' ? done : entry.status === 'started' ? started : retry).push(id);
+		if (this.cursorValue !== undefined) this.store.cursor = this.cursorValue;
+		this.store.recentEventIds = done;
+		this.store.startedEventIds = started;
+		this.store.retryEventIds = retry;
 	}
 }
 
 /**
  * Cursors are opaque but server-ordered. Compare them as the usual encodings order them
  * (zero-padded counters, `<ms>-<seq>` stream ids): shorter first, then lexicographically.
- * If Kadoa's cursors ever ordered differently the cost is more replay (de-duplicated), never
- * a lost event: the cursor only ever takes values of events that are done.
  */
 export function compareCursors(a: string, b: string): number {
 	if (a.length !== b.length) return a.length - b.length;
@@ -164,18 +242,31 @@ interface Arrival {
 }
 
 /**
- * Moves the cursor past an event only once it and every event that arrived before it are
- * settled (acknowledged, skipped, or left unacknowledged for Kadoa to redeliver), and tells
- * the resume state which ids the cursor passed.
+ * Moves a trigger's cursor past an event only once it and every event that arrived before it
+ * are settled for that trigger (finished, not its business, or left for Kadoa to redeliver).
+ * It counts only arrivals since the trigger was covered by a subscribe from its own cursor
+ * (see TeamConnection): before that, events between its stored cursor and the connection's
+ * position have not been seen, and the cursor must not pass them.
  */
 export class CursorTracker {
 	private readonly queue: Arrival[] = [];
 	private head = 0;
+	private active = false;
 
 	constructor(private readonly state: ResumeState) {}
 
+	/** From now on arrivals count (the connection subscribed at or before this trigger's cursor). */
+	activate(): void {
+		this.active = true;
+	}
+
+	get isActive(): boolean {
+		return this.active;
+	}
+
 	/** Registers an arrival; call the returned function when the event is settled. */
 	arrived(cursor: string | undefined, id?: string): () => void {
+		if (!this.active) return noop;
 		const entry: Arrival = { cursor, id, settled: false };
 		this.queue.push(entry);
 		return () => {
@@ -198,16 +289,19 @@ export class CursorTracker {
 		while (this.head < this.queue.length && this.queue[this.head].settled) {
 			const entry = this.queue[this.head++];
 			if (entry.cursor !== undefined) {
-				cursor = entry.cursor;
+				// The highest, not the last: a copy with a lower cursor (drain overlap, replay) may
+				// settle after newer events, and the stored ids must never fall behind the cursor.
+				if (cursor === undefined || compareCursors(entry.cursor, cursor) > 0) cursor = entry.cursor;
 				behind = this.head;
 			}
 		}
 		if (cursor !== undefined) {
-			this.state.cursor = cursor;
+			const ids: string[] = [];
 			for (let i = start; i < behind; i++) {
 				const id = this.queue[i].id;
-				if (id !== undefined) this.state.passed(id);
+				if (id !== undefined) ids.push(id);
 			}
+			this.state.advance(cursor, ids);
 		}
 		// Compact now and then instead of shifting on every event.
 		if (this.head > 1024 && this.head * 2 > this.queue.length) {
@@ -216,3 +310,5 @@ export class CursorTracker {
 		}
 	}
 }
+
+function noop(): void {}

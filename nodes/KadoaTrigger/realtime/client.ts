@@ -24,12 +24,19 @@ export interface ClientLogger {
 	error(message: string, meta?: Record<string, unknown>): void;
 }
 
+/** 1 GiB: above what Node can turn into one string (~512 MiB), so nothing legitimate hits it. */
+export const HARD_FRAME_CAP_BYTES = 1024 * 1024 * 1024;
+
 export const CLIENT_DEFAULTS = {
 	heartbeatTimeoutMs: 30_000,
 	tokenTimeoutMs: 15_000,
 	handshakeTimeoutMs: 15_000,
-	/** Snapshots of tens of MB are legitimate; ws's own default (100 MiB) is kept as the cap. */
-	maxFrameBytes: 100 * 1024 * 1024,
+	/**
+	 * The socket's hard safety cap. A frame above it cannot be read at all (its id neither), so
+	 * it would come back on every reconnect: keep it far above any real snapshot, and apply the
+	 * users' limits after the header was read (`skipEvent`).
+	 */
+	maxFrameBytes: HARD_FRAME_CAP_BYTES,
 	/** A connection must hold this long before the reconnect backoff starts over. */
 	stableAfterMs: 60_000,
 	/** Longest wait honoured from a draining notice. */
@@ -51,9 +58,10 @@ export interface RealtimeClientOptions {
 	 * For large frames: whether an event is not wanted, judged from its header alone. Such an
 	 * event reaches onEvent unparsed (`partial`, payload holding only its workflowId).
 	 */
-	skipEvent?: (header: EventHeader) => boolean;
+	skipEvent?: (header: EventHeader, bytes: number) => boolean;
 	/** Called once, after start() resolved, when the client cannot go on (key revoked). */
 	onFatal: (error: KadoaError) => void;
+	/** The replay cursor, asked at every subscribe (connect, reconnect, drain, refresh). */
 	getCursor: () => string | undefined;
 	heartbeatTimeoutMs?: number;
 	tokenTimeoutMs?: number;
@@ -75,6 +83,8 @@ interface Connection {
 	openedAt?: number;
 	lastFrameAt: number;
 	draining: boolean;
+	/** Replaced on request (refresh): closed as soon as the replacement subscribed. */
+	replaced?: boolean;
 	/** Set when ws refused a frame over maxPayload (the close code then reads 1006). */
 	frameTooLarge?: boolean;
 	watchdog?: NodeJS.Timeout;
@@ -97,6 +107,7 @@ export class RealtimeClient {
 	private token?: string;
 	private closing?: Promise<void>;
 	private startWaiter?: { resolve: () => void; reject: (error: KadoaError) => void; failOnTransient: boolean };
+	private lastFailure?: KadoaError;
 
 	constructor(private readonly options: RealtimeClientOptions) {
 		this.settings = { ...CLIENT_DEFAULTS };
@@ -109,6 +120,33 @@ export class RealtimeClient {
 
 	get connectionState(): ClientState {
 		return this.state;
+	}
+
+	/** Why the last connection attempt failed (cleared when one succeeds). */
+	get lastError(): KadoaError | undefined {
+		return this.lastFailure;
+	}
+
+	/** Liveness timeout for the connections from now on (the shortest a trigger asked for). */
+	setHeartbeatTimeout(ms: number): void {
+		if (Number.isFinite(ms) && ms > 0) this.settings.heartbeatTimeoutMs = ms;
+	}
+
+	/**
+	 * Opens a replacement socket now and retires the current one once the replacement has
+	 * subscribed: Kadoa redelivers unacknowledged events to a new connection and replays from
+	 * the cursor asked for then. Used when a trigger joins a shared connection and needs events
+	 * that were held or are behind the connection's position.
+	 */
+	refresh(): void {
+		const current = this.current;
+		if (this.state !== 'connected' || !current || this.attemptInFlight) return;
+		current.draining = true;
+		current.replaced = true;
+		clearTimeout(this.reconnectTimer);
+		this.reconnectTimer = undefined;
+		this.log('info', 'Kadoa realtime: opening a replacement connection to replay events for a trigger that joined');
+		void this.attempt();
 	}
 
 	/** A method, not a field test: close() may run while an attempt awaits. */
@@ -220,6 +258,7 @@ export class RealtimeClient {
 			}
 		} catch (error) {
 			failure = toKadoaError(error);
+			this.lastFailure = failure;
 		} finally {
 			this.attemptInFlight = false;
 			if (this.attemptAbort === abort) this.attemptAbort = undefined;
@@ -305,6 +344,7 @@ export class RealtimeClient {
 				const cursor = this.options.getCursor();
 				socket.send(subscribeMessage(teamId, cursor));
 				this.upgradeRejections = 0;
+				this.lastFailure = undefined;
 				const previous = this.current;
 				this.current = connection;
 				this.state = 'connected';
@@ -320,7 +360,15 @@ export class RealtimeClient {
 				this.settleStart();
 				resolve();
 			});
-			socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.onMessage(connection, data, isBinary));
+			socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+				// Nothing a frame holds may escape a socket listener: an exception here would be an
+				// uncaught exception in n8n, and a frame that throws would do it on every replay.
+				try {
+					this.onMessage(connection, data, isBinary);
+				} catch (error) {
+					this.log('error', `Kadoa realtime: a frame could not be handled (${error instanceof Error ? error.message : String(error)}); skipped`, { connection: connection.serial });
+				}
+			});
 			socket.on('error', (error: Error) => {
 				if (!opened) {
 					// 'close' follows; the attempt is judged by the rejection below.
@@ -366,8 +414,8 @@ export class RealtimeClient {
 			return;
 		}
 		const tooLarge = code === 1009 || connection.frameTooLarge === true;
-		const why = tooLarge ? `a frame was larger than the ${formatBytes(this.settings.maxFrameBytes)} limit` : `closed with code ${code}${reason ? ` "${reason}"` : ''}`;
-		if (tooLarge) this.log('error', `Kadoa realtime: ${why}; raise "Max Frame Size" if such events are expected`);
+		const why = tooLarge ? `a frame was larger than the ${formatBytes(this.settings.maxFrameBytes)} safety cap` : `closed with code ${code}${reason ? ` "${reason}"` : ''}`;
+		if (tooLarge) this.log('error', `Kadoa realtime: ${why}; such a frame cannot be read, so it cannot be acknowledged either: ask Kadoa to remove the event`);
 		this.scheduleReconnect(why);
 	}
 
@@ -378,12 +426,14 @@ export class RealtimeClient {
 			this.log('warn', 'Kadoa realtime: ignored a binary frame', { connection: connection.serial });
 			return;
 		}
+		const bytes = Buffer.isBuffer(data) ? data.length : Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data.byteLength;
 		if (this.options.skipEvent && Buffer.isBuffer(data) && data.length >= PEEK_MIN_BYTES && this.skipped(data, this.options.skipEvent)) return;
 		const frame = parseFrame(data.toString());
 		switch (frame.kind) {
 			case 'heartbeat':
 				return;
 			case 'event':
+				frame.event.bytes = bytes;
 				this.options.onEvent(frame.event);
 				return;
 			case 'draining':
@@ -399,11 +449,11 @@ export class RealtimeClient {
 	}
 
 	/** A large event nobody wants: handed on from its header, never parsed. */
-	private skipped(data: Buffer, skipEvent: (header: EventHeader) => boolean): boolean {
+	private skipped(data: Buffer, skipEvent: (header: EventHeader, bytes: number) => boolean): boolean {
 		const header = peekEventHeader(data);
-		if (!header || header.type === 'heartbeat' || header.type.startsWith('control.') || !skipEvent(header)) return false;
+		if (!header || header.type === 'heartbeat' || header.type.startsWith('control.') || !skipEvent(header, data.length)) return false;
 		const { id, type, timestamp, cursor, workflowId } = header;
-		this.options.onEvent({ id, type, timestamp, cursor, payload: workflowId === undefined ? {} : { workflowId }, partial: true });
+		this.options.onEvent({ id, type, timestamp, cursor, payload: workflowId === undefined ? {} : { workflowId }, partial: true, bytes: data.length });
 		return true;
 	}
 
@@ -428,6 +478,11 @@ export class RealtimeClient {
 	/** The replacement subscribed: give the old socket a grace period to be closed by the server. */
 	private retireDrained(previous: Connection): void {
 		if (!this.connections.has(previous)) return;
+		if (previous.replaced) {
+			// Our own replacement: the old socket's events come again on the new one.
+			void this.closeConnection(previous);
+			return;
+		}
 		clearTimeout(previous.drainCutoff);
 		previous.drainCutoff = setTimeout(() => this.retireNow(previous), this.settings.drainGraceMs);
 	}
