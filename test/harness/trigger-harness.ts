@@ -1,72 +1,38 @@
 /**
- * An n8n-faithful stand-in for the trigger context, built from what n8n 2.x does:
- * - emit throws until trigger() returned (manual mode swaps emit in afterwards);
- * - static data is persisted (serialised, as n8n writes it to its database) when activation
- *   finishes and at every emit, never on close; a "restart" starts from the persisted copy;
- * - in manual mode the first emit becomes the test run and closeFunction is called next;
- * - donePromise settles as the test's `execute` callback says (or never).
+ * The Kadoa Trigger run as n8n runs it (see n8n-host.ts for what is n8n's own code and what
+ * is modelled, and n8n-emit.ts for the two emit flavours):
+ * - n8n-core's TriggerContext on a real n8n Workflow: parameters with their defaults and
+ *   expressions, static data, credentials with the Kadoa API credential's defaults;
+ * - `emit` as n8n 2.41.1 or 1.123.81 builds it (`flavour`, default env KADOA_N8N_FLAVOUR or
+ *   2.x): it never throws; a run that cannot start rejects the donePromise (2.x) or leaves it
+ *   unsettled (1.x); a stored de-duplication key resolves it with undefined (2.x);
+ * - static data written to the n8n database (N8nDatabase) exactly when n8n writes it: after
+ *   activation and at each emit, only when n8n noticed a change, never on close, never in
+ *   manual mode; restarts and re-saves start from what was written;
+ * - manual mode as n8n-core runs it: the first emit is the test run, closeFunction follows.
+ *
+ * How each run ends comes from the test's `execute` callback (RunResult) and `emitThrows`.
  */
-import type {
-	ICredentialDataDecryptedObject,
-	IDataObject,
-	INode,
-	INodeExecutionData,
-	IRun,
-	ITriggerFunctions,
-	ITriggerResponse,
-	WorkflowActivateMode,
-} from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
+import { KadoaApi } from '../../credentials/KadoaApi.credentials';
 import { KadoaTrigger } from '../../nodes/KadoaTrigger/KadoaTrigger.node';
+import { N8nTriggerHarness, type N8nHarnessOptions } from './n8n-host';
 
-export type RunResult = 'success' | 'error' | 'canceled' | 'waiting' | 'crashed' | 'duplicate' | 'reject' | 'never';
+export { N8nDatabase, type StoredExecution } from './n8n-database';
+export { defaultFlavour, DuplicateExecutionError, type N8nFlavour } from './n8n-emit';
+export { waitFor, type Emission, type EmissionStatus, type LogLine, type RunResult } from './n8n-host';
 
-export interface HarnessOptions {
-	mode?: 'trigger' | 'manual';
-	activationMode?: WorkflowActivateMode;
+/** The node type name n8n registers a community package's node under. */
+export const KADOA_TRIGGER_TYPE = 'n8n-nodes-kadoa.kadoaTrigger';
+
+export interface HarnessOptions extends Omit<N8nHarnessOptions, 'nodeType' | 'nodeTypeName' | 'credentialTypes' | 'credentials' | 'onActivated'> {
 	credentials: ICredentialDataDecryptedObject;
-	parameters?: Record<string, unknown>;
-	/** The persisted static data of an earlier activation ("restart"). */
-	staticData?: IDataObject;
-	/** How each execution ends, for acknowledge modes that wait; default success at once. */
-	execute?: (items: INodeExecutionData[], index: number) => RunResult | Promise<RunResult>;
-	/** Makes emit throw for these emit calls, counted from 0 (n8n refusing to start an execution). */
-	emitThrows?: (index: number) => boolean;
+	/** Called with every harness this one becomes (first activation, restarts, re-saves). */
+	onActivated?: (harness: TriggerHarness) => void;
 }
 
-export interface Emission {
-	items: INodeExecutionData[];
-	/** The items' json (computed when read: n8n does not copy items at emit, nor should we). */
-	readonly json: IDataObject[];
-	deduplicationKey?: string;
-	hasDonePromise: boolean;
-	at: number;
-}
-
-/**
- * The json is computed when read, on the prototype: copying it at every emit is work n8n does
- * not do, and a getter in an object literal gives every emission a slow, larger shape (it
- * tripled the replay benchmark's peak heap).
- */
-class RecordedEmission implements Emission {
-	constructor(
-		readonly items: INodeExecutionData[],
-		readonly deduplicationKey: string | undefined,
-		readonly hasDonePromise: boolean,
-		readonly at: number,
-	) {}
-
-	get json(): IDataObject[] {
-		return this.items.map((item) => item.json);
-	}
-}
-
-export interface LogLine {
-	level: 'debug' | 'info' | 'warn' | 'error';
-	message: string;
-	meta?: unknown;
-}
-
+/** The node's defaults (n8n now fills them in from the node description; kept for callers). */
 export const DEFAULT_PARAMETERS: Record<string, unknown> = {
 	events: ['workflow_data_change'],
 	workflowIds: [],

@@ -199,9 +199,10 @@ describe('Kadoa Trigger against the simulator', () => {
 
 	it('emits one item per row or per difference, each telling its event and change', async () => {
 		const sim = await fixture.sim();
-		const rows = await fixture.trigger(sim, { parameters: { output: 'rows' } });
-		const diffs = await fixture.trigger(sim, { parameters: { output: 'differences' } });
-		await sim.waitFor(() => sim.subscribes.length === 2);
+		// Two workflows on one team: one shared connection, each trigger its own items.
+		const rows = await fixture.trigger(sim, { workflowId: 'wf-rows', parameters: { output: 'rows' } });
+		const diffs = await fixture.trigger(sim, { workflowId: 'wf-diffs', parameters: { output: 'differences' } });
+		await sim.waitFor(() => sim.subscribes.length >= 1);
 		const event = sim.publishDataChange({ workflowId: 'wf-9' });
 		await rows.waitForEmissions(1);
 		await diffs.waitForEmissions(1);
