@@ -264,11 +264,12 @@ function frameOf(ev: PublishedEvent): Buffer {
 }
 
 /** Writes an HTTP error on a socket whose upgrade we refuse. */
-function rejectUpgrade(socket: Duplex, status: number, body: unknown): void {
+function rejectUpgrade(socket: Duplex, status: number, body: unknown, retryAfter?: string): void {
 	const text = JSON.stringify(body);
 	socket.once('finish', () => socket.destroy());
 	socket.end(
 		`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n` +
+			(retryAfter !== undefined ? `Retry-After: ${retryAfter}\r\n` : '') +
 			'Content-Type: application/json; charset=utf-8\r\n' +
 			`Content-Length: ${Buffer.byteLength(text)}\r\n` +
 			'Connection: close\r\n\r\n' +
@@ -337,6 +338,7 @@ export class KadoaSimulator {
 	private stallUpgrades = false;
 	private readonly stalledHandshakes = new Set<StalledHandshake>();
 	private blackholeMode = false;
+	private upgradeFail = { remaining: 0, status: 429, retryAfter: undefined as string | undefined };
 
 	private constructor(opts: SimulatorOptions) {
 		this.port = opts.port ?? 0;
@@ -720,6 +722,11 @@ export class KadoaSimulator {
 		this.tokenFail = { remaining: n, status, retryAfterSeconds };
 	}
 
+	/** The next `n` socket upgrades are refused with `status` (and Retry-After: seconds or an HTTP date, when given). */
+	failUpgrades(n: number, status = 429, retryAfter?: number | string): void {
+		this.upgradeFail = { remaining: n, status, retryAfter: retryAfter === undefined ? undefined : String(retryAfter) };
+	}
+
 	/** While on, token requests hang unanswered; off (or stop) answers them 503. */
 	stallTokenRequests(on: boolean): void {
 		this.stallTokens = on;
@@ -863,6 +870,13 @@ export class KadoaSimulator {
 	private processUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
 		if (socket.destroyed || !this.server) {
 			socket.destroy();
+			return;
+		}
+		if (this.upgradeFail.remaining > 0) {
+			this.upgradeFail.remaining--;
+			const { status, retryAfter } = this.upgradeFail;
+			this.log(`upgrade refused on purpose (${status})`);
+			rejectUpgrade(socket, status, { error: http.STATUS_CODES[status] ?? 'Error' }, retryAfter);
 			return;
 		}
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');

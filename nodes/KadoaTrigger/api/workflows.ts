@@ -26,13 +26,13 @@ export async function getJson(endpoints: KadoaEndpoints, apiKey: string, path: s
 		throw new KadoaError('transient', `Kadoa API request failed: ${(error as NetworkError).message}`, HINTS.unreachable);
 	}
 	if (response.status === 401 || response.status === 403) {
-		throw new KadoaError('auth', `Kadoa refused the API key (HTTP ${response.status}: ${errorDetail(response.body)})`, HINTS.auth);
+		throw new KadoaError('auth', `Kadoa refused the API key (HTTP ${response.status}: ${errorDetail(response.body, [apiKey])})`, HINTS.auth);
 	}
 	if (response.status === 404) {
 		throw new KadoaError('config', `Not found at the Kadoa API URL (HTTP 404 for ${path.split('?')[0]})`, HINTS.config);
 	}
 	if (response.status < 200 || response.status >= 300) {
-		throw new KadoaError('transient', `Kadoa API answered HTTP ${response.status}: ${errorDetail(response.body)}`);
+		throw new KadoaError('transient', `Kadoa API answered HTTP ${response.status}: ${errorDetail(response.body, [apiKey])}`);
 	}
 	try {
 		return JSON.parse(response.body);

@@ -328,7 +328,7 @@ export class RealtimeClient {
 				});
 				response.on('end', () => {
 					socket.terminate();
-					reject(this.upgradeError(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+					reject(this.upgradeError(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), response.headers));
 				});
 				response.on('error', () => {
 					socket.terminate();
@@ -393,10 +393,11 @@ export class RealtimeClient {
 		});
 	}
 
-	private upgradeError(status: number, body: string): KadoaError {
+	private upgradeError(status: number, body: string, headers: IncomingMessage['headers']): KadoaError {
 		// A fresh token was just issued, so a 401 is odd; a few in a row mean the key lost access.
 		this.upgradeRejections = status === 401 ? this.upgradeRejections + 1 : 0;
-		return upgradeRefusal(status, body, this.upgradeRejections >= this.settings.maxUpgradeRejections);
+		const giveUp = this.upgradeRejections >= this.settings.maxUpgradeRejections;
+		return upgradeRefusal(status, body, giveUp, { headers, secrets: [this.options.apiKey, this.token] });
 	}
 
 	private onConnectionClosed(connection: Connection, code: number, reason: string): void {

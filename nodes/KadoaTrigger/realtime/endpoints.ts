@@ -89,11 +89,5 @@ export function socketUrlWithToken(endpoints: KadoaEndpoints, token: string): st
 	return url.toString();
 }
 
-/** Removes query strings (tokens travel there) from any text before it is logged or shown. */
-export function redact(text: string, secrets: ReadonlyArray<string | undefined> = []): string {
-	let out = text.replace(/([?&](?:access_token|token|api_key|apikey)=)[^&\s"']+/gi, '$1[redacted]');
-	for (const secret of secrets) {
-		if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
-	}
-	return out;
-}
+/** Redaction lives in redact.ts; re-exported for the modules that import it from here. */
+export { redact } from './redact';

@@ -13,7 +13,10 @@ export type KadoaErrorKind =
 	/** Network trouble, 5xx, 429, timeouts: retry with backoff. */
 	| 'transient';
 
-import { errorDetail } from './http';
+import type { IncomingHttpHeaders } from 'http';
+
+import { errorDetail, retryAfterMs } from './http';
+import type { Secrets } from './redact';
 
 export class KadoaError extends Error {
 	constructor(
@@ -46,12 +49,19 @@ export function isConfigNetworkCode(code: string): boolean {
 	return CONFIG_NETWORK_CODES.has(code);
 }
 
+export interface RefusalContext {
+	/** The answer's headers: Retry-After on 429 and 5xx is honoured, as for the token request. */
+	headers?: IncomingHttpHeaders;
+	/** Redacted from the body's text (the API key, the token the upgrade carried). */
+	secrets?: Secrets;
+}
+
 /**
  * What a refused WebSocket upgrade means. 403: the account may not use realtime. 401 right
  * after a fresh token: retry, unless it keeps happening (`give up`).
  */
-export function upgradeRefusal(status: number, body: string, giveUpOn401: boolean): KadoaError {
-	const detail = errorDetail(body);
+export function upgradeRefusal(status: number, body: string, giveUpOn401: boolean, context: RefusalContext = {}): KadoaError {
+	const detail = errorDetail(body, context.secrets);
 	const suffix = detail ? `: ${detail}` : '';
 	if (status === 403) {
 		return new KadoaError('access', `Kadoa refused realtime access (HTTP 403${suffix})`, HINTS.access);
@@ -62,7 +72,8 @@ export function upgradeRefusal(status: number, body: string, giveUpOn401: boolea
 			: new KadoaError('transient', `Kadoa refused the realtime token (HTTP 401${suffix})`);
 	}
 	if (status === 429 || status >= 500) {
-		return new KadoaError('transient', `Kadoa realtime is unavailable (HTTP ${status})`);
+		const retryAfter = context.headers ? retryAfterMs(context.headers) : undefined;
+		return new KadoaError('transient', `Kadoa realtime is unavailable (HTTP ${status})`, undefined, retryAfter);
 	}
 	return new KadoaError('config', `The Realtime URL did not accept a WebSocket connection (HTTP ${status}${suffix})`, HINTS.config);
 }

@@ -6,6 +6,8 @@
 import * as http from 'http';
 import * as https from 'https';
 
+import { safeText, type Secrets } from './redact';
+
 export interface HttpResponse {
 	status: number;
 	headers: http.IncomingHttpHeaders;
@@ -131,17 +133,23 @@ export function retryAfterMs(headers: http.IncomingHttpHeaders): number | undefi
 	return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/** Kadoa error bodies carry `error` or `message`; keep only a short, printable piece. */
-export function errorDetail(body: string): string {
+/**
+ * A server's error body as a detail for an error message: Kadoa's bodies carry `message`,
+ * `error` or `detail`; anything else is shown as text. Redacted of `secrets` and of what
+ * looks like a token, on one printable line, at most 200 characters.
+ */
+export function errorDetail(body: string, secrets: Secrets = []): string {
+	let text = body;
 	try {
-		const parsed: unknown = JSON.parse(body);
+		// An error body of megabytes is not Kadoa's JSON: shown (cut) as text.
+		const parsed: unknown = body.length <= 64 * 1024 ? JSON.parse(body) : undefined;
 		if (parsed && typeof parsed === 'object') {
 			const record = parsed as Record<string, unknown>;
-			const text = record.message ?? record.error ?? record.detail;
-			if (typeof text === 'string') return text.slice(0, 300);
+			const detail = record.message ?? record.error ?? record.detail;
+			if (typeof detail === 'string') text = detail;
 		}
 	} catch {
-		// not JSON: fall through to the raw text
+		// not JSON: the raw text
 	}
-	return body.replace(/\s+/g, ' ').trim().slice(0, 300);
+	return safeText(text, secrets, 200);
 }

@@ -31,7 +31,7 @@ export async function fetchRealtimeToken(
 
 	const { status } = response;
 	if (status === 401 || status === 403) {
-		const detail = errorDetail(response.body);
+		const detail = errorDetail(response.body, [apiKey]);
 		throw new KadoaError(
 			'auth',
 			`Kadoa refused the API key (HTTP ${status}${detail ? `: ${detail}` : ''})`,
