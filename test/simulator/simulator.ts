@@ -15,8 +15,9 @@ import {
 	sampleWorkflows,
 	sizedDataChangePayload,
 } from './fixtures';
-import { BodyTooLarge, intParam, isObject, mask, parseJson, readBody, sendJson } from './http-util';
+import { BodyTooLarge, isObject, mask, parseJson, readBody, sendJson } from './http-util';
 import { handleControl } from './control';
+import { RestApi } from './rest';
 
 export type PayloadKey = 'data' | 'message';
 
@@ -311,6 +312,8 @@ export class KadoaSimulator {
 	private apiKeys: Set<string>;
 	private readonly revoked = new Set<string>();
 	private workflows: SimWorkflow[];
+	/** Kadoa's REST API: workflows, data, changes, schemas, notifications (test/simulator/rest/). */
+	readonly rest: RestApi;
 
 	private readonly stored: PublishedEvent[] = [];
 	private readonly frames: Buffer[] = [];
@@ -348,6 +351,13 @@ export class KadoaSimulator {
 		this.realtimeEnabled = opts.realtimeEnabled ?? true;
 		this.tokenTtlMs = opts.tokenTtlMs ?? 3600_000;
 		this.workflows = opts.workflows ?? sampleWorkflows();
+		this.rest = new RestApi({
+			checkKey: (req) => this.keyState(req),
+			workflows: () => this.workflows,
+			setWorkflows: (list) => this.setWorkflows(list),
+			changes: () => this.changes,
+			publish: (spec) => this.publish(spec),
+		});
 		this.maxBodyBytes = opts.maxBodyBytes ?? MB;
 		this.maxControlBodyBytes = opts.maxControlBodyBytes ?? 64 * MB;
 		this.logFn = opts.log;
@@ -1035,9 +1045,7 @@ export class KadoaSimulator {
 		const method = req.method ?? 'GET';
 		if (path === '/v4/oauth2/token' && method === 'POST') return this.handleToken(req, res);
 		if (path === '/api/v1/events/ack' && method === 'POST') return this.handleAck(req, res);
-		if (path === '/v4/workflows' && method === 'GET') return this.handleWorkflows(req, res, url);
-		if (path === '/v4/changes' && method === 'GET') return this.handleChanges(req, res, url);
-		if (path.startsWith('/v4/changes/') && method === 'GET') return this.handleChange(req, res, decodeURIComponent(path.slice('/v4/changes/'.length)));
+		if (await this.rest.handle(req, res, url, path, method)) return;
 		if (path.startsWith('/__sim/')) {
 			let body: unknown;
 			if (method === 'POST') {
@@ -1154,58 +1162,6 @@ export class KadoaSimulator {
 		sendJson(res, 200, { success: true });
 	}
 
-	/** Checks x-api-key; answers 401/403 and returns false when not valid. */
-	private authorize(req: http.IncomingMessage, res: http.ServerResponse): boolean {
-		req.resume();
-		const key = this.keyState(req);
-		if (!key.ok) sendJson(res, key.status, { error: key.error });
-		return key.ok;
-	}
-
-	private handleWorkflows(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
-		if (!this.authorize(req, res)) return;
-		const limit = intParam(url.searchParams.get('limit'), 25, 1, 100);
-		const skip = intParam(url.searchParams.get('skip'), 0, 0, Number.MAX_SAFE_INTEGER);
-		const search = (url.searchParams.get('search') ?? '').trim().toLowerCase();
-		const all = search ? this.workflows.filter((w) => w.name.toLowerCase().includes(search)) : this.workflows;
-		sendJson(res, 200, { workflows: all.slice(skip, skip + limit), pagination: pagination(all.length, skip, limit) });
-	}
-
-	private handleChanges(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
-		if (!this.authorize(req, res)) return;
-		const limit = intParam(url.searchParams.get('limit'), 25, 1, 100);
-		const skip = intParam(url.searchParams.get('skip'), 0, 0, Number.MAX_SAFE_INTEGER);
-		const ids = new Set(
-			(url.searchParams.get('workflowIds') ?? '')
-				.split(',')
-				.map((s) => s.trim())
-				.filter(Boolean),
-		);
-		const start = Date.parse(url.searchParams.get('startDate') ?? '');
-		const end = Date.parse(url.searchParams.get('endDate') ?? '');
-		const exclude = new Set((url.searchParams.get('exclude') ?? '').split(',').map((s) => s.trim()));
-		const matching = this.changes
-			.map((c, i) => ({ c, i, t: Date.parse(c.createdAt) }))
-			.filter(({ c, t }) => (ids.size === 0 || ids.has(c.workflowId)) && !(t < start) && !(t > end))
-			// Newest first; ties (same millisecond) by insertion, latest first.
-			.sort((a, b) => b.t - a.t || b.i - a.i)
-			.map(({ c }) => c);
-		const page = matching.slice(skip, skip + limit).map((c) => {
-			const copy: Record<string, unknown> = { ...c };
-			for (const k of exclude) if (k) delete copy[k];
-			return copy;
-		});
-		sendJson(res, 200, { changes: page, changesCount: matching.length, pagination: pagination(matching.length, skip, limit) });
-	}
-
-	private handleChange(req: http.IncomingMessage, res: http.ServerResponse, id: string): void {
-		if (!this.authorize(req, res)) return;
-		for (let i = this.changes.length - 1; i >= 0; i--) {
-			if (this.changes[i].id === id) return sendJson(res, 200, this.changes[i]);
-		}
-		sendJson(res, 404, { error: 'Change not found' });
-	}
-
 	private log(line: string): void {
 		this.logFn?.(line);
 	}
@@ -1216,10 +1172,6 @@ function spread(ms: number[]): Spread {
 	const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
 	const r = (v: number): number => Math.round(v * 1000) / 1000;
 	return { p50Ms: r(at(0.5)), p99Ms: r(at(0.99)), maxMs: r(sorted[sorted.length - 1] ?? 0) };
-}
-
-function pagination(total: number, skip: number, limit: number): { totalCount: number; page: number; totalPages: number; limit: number } {
-	return { totalCount: total, page: Math.floor(skip / limit) + 1, totalPages: Math.ceil(total / limit), limit };
 }
 
 function isChange(v: unknown): v is ChangePayload {

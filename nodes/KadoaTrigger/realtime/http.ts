@@ -15,7 +15,7 @@ export interface HttpResponse {
 }
 
 export interface HttpRequestOptions {
-	method: 'GET' | 'POST';
+	method: 'GET' | 'POST' | 'PUT' | 'DELETE';
 	headers?: Record<string, string>;
 	body?: string;
 	timeoutMs: number;
