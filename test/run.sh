@@ -12,7 +12,7 @@ mkdir -p build
 results=build/jest-results.json
 rm -f "$results"
 status=0
-node_modules/.bin/jest --json --outputFile="$results" "$@" || status=$?
+node_modules/.bin/jest --config test/jest.config.js --json --outputFile="$results" "$@" || status=$?
 if [ -f "$results" ]; then
   node -e '
     const r = require(process.argv[1]);
