@@ -56,10 +56,11 @@ export default defineConfig(
 		},
 	},
 	{
-		// The n8n-free Kadoa protocol client throws its own errors (KadoaError, EndpointError);
-		// the trigger converts them to NodeApiError/NodeOperationError where they reach n8n.
-		// README "Package rules".
-		files: ['nodes/KadoaTrigger/realtime/**/*.ts'],
+		// The n8n-free Kadoa client (realtime/, and the REST calls in api/) throws its own errors
+		// (KadoaError, EndpointError, ProbeError); the trigger converts them to NodeOperationError
+		// where they reach n8n. README "Package rules". The rule has no per-class option:
+		// `npm run scan` checks these folders per error class and re-throw.
+		files: ['nodes/KadoaTrigger/realtime/**/*.ts', 'nodes/KadoaTrigger/api/**/*.ts'],
 		rules: { '@n8n/community-nodes/require-node-api-error': 'off' },
 	},
 );
