@@ -133,7 +133,7 @@ async function main() {
 					used.set(entry, used.get(entry) + 1);
 					if (verbose) console.log(`  allowed (README line ${entry.line}) ${describe(f)}`);
 				} else {
-					rejected.push(f);
+					rejected.push({ finding: f, names: subjects(f, dependencies) });
 				}
 			}
 			log(`${leg.label}: ${files} files, ${findings.length} findings (${errors} errors, ${findings.length - errors} warnings), ${allowed} on the allow-list`);
@@ -143,12 +143,12 @@ async function main() {
 			log(`  ${count} × ${entry.rule} [${entry.names.join(', ')}] in ${entry.where.join(', ')}`);
 		}
 		const unused = [...used].filter(([, count]) => count === 0).map(([e]) => e);
-		for (const f of rejected) {
-			const what = subjects(f, []).join(', ');
-			console.log(`NOT ALLOWED ${describe(f)}${what.startsWith('(') ? '' : ` [${what}]`}`);
+		for (const { finding, names } of rejected) {
+			const what = names.filter((n) => !n.startsWith('(')).join(', ');
+			console.log(`NOT ALLOWED ${describe(finding)}${what ? ` [${what}]` : ''}`);
 		}
 		for (const e of unused) {
-			console.log(`UNUSED README line ${e.line}: ${e.rule} [${e.names.join(', ')}] matches no finding; remove the row`);
+			console.log(`UNUSED README line ${e.line}: ${e.rule} [${e.names.join(', ')}] allows no finding: remove the row, or see the findings above that it no longer covers`);
 		}
 		if (rejected.length > 0 || unused.length > 0) {
 			log(`FAILED: ${rejected.length} findings not on README's "Package rules" allow-list, ${unused.length} unused rows`);
