@@ -113,7 +113,8 @@ export class OddFrames {
 
 	/** Any JSON value; `budget` bounds the size of what nests below. */
 	value(budget = 3): string {
-		if (this.chance(0.005)) return this.nested(1 + this.int(this.chance(0.3) ? 20_000 : 300));
+		// Past 4,173 levels JSON.stringify overflows the stack (Node 20, default stack).
+		if (this.chance(0.005)) return this.nested(1 + this.int(this.chance(0.3) ? 6_000 : 300));
 		if (budget <= 0 || this.chance(0.4)) return this.scalar();
 		if (this.chance(0.5)) return `[${this.list(budget - 1)}]`;
 		return this.object(budget - 1);

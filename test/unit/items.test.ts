@@ -240,7 +240,7 @@ describe('parseFrame → eventToItems, fuzzed with odd JSON', () => {
 				}
 			} catch (error) {
 				throw new Error(
-					`fuzz seed ${seed}, case ${n} (replay: FUZZ_SEED=${seed} npx jest test/unit/items.test.ts): ${(error as Error).stack}\nframe: ${text.slice(0, 500)}`,
+					`fuzz seed ${seed}, case ${n} (replay: FUZZ_SEED=${seed} npx jest -c test/jest.config.js test/unit/items.test.ts): ${(error as Error).stack}\nframe: ${text.slice(0, 500)}`,
 				);
 			}
 		}

@@ -81,7 +81,7 @@ describe('peekEventHeader', () => {
 describe('peekEventHeader over arbitrary bytes', () => {
 	const seeds = process.env.FUZZ_SEED ? [Number(process.env.FUZZ_SEED)] : [7, Math.floor(Math.random() * 2 ** 31)];
 	const replay = (seed: number, n: number, error: unknown, bytes: Buffer) =>
-		new Error(`fuzz seed ${seed}, case ${n} (replay: FUZZ_SEED=${seed} npx jest test/unit/peek.test.ts): ${(error as Error).stack}\nframe: ${JSON.stringify(bytes.toString('latin1').slice(0, 300))}`);
+		new Error(`fuzz seed ${seed}, case ${n} (replay: FUZZ_SEED=${seed} npx jest -c test/jest.config.js test/unit/peek.test.ts): ${(error as Error).stack}\nframe: ${JSON.stringify(bytes.toString('latin1').slice(0, 300))}`);
 
 	/** A valid frame, then bytes flipped, inserted, removed or cut, biased to JSON's own characters. */
 	function mutate(random: () => number, bytes: Buffer): Buffer {

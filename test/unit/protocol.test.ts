@@ -69,9 +69,11 @@ describe('parseFrame on odd but valid JSON', () => {
 		}
 	});
 
-	it('keeps a control frame type short: it is only logged', () => {
+	it('keeps a control frame type short and printable: it is only logged', () => {
 		const frame = parseFrame(JSON.stringify({ type: `control.${'x'.repeat(1_000_000)}` }));
 		expect(frame.kind === 'control' && frame.type.length).toBe(100);
+		const forged = parseFrame(JSON.stringify({ type: 'control.x\n2025-01-01 ERROR forged line\u001b[2J' }));
+		expect(forged).toEqual({ kind: 'control', type: 'control.x 2025-01-01 ERROR forged line [2J' });
 	});
 
 	it('deep nesting and lone surrogates are parsed, not thrown on', () => {

@@ -4,6 +4,8 @@
  * a bad frame must never take the connection (or n8n) down.
  */
 
+import { safeText } from './redact';
+
 export interface KadoaEvent {
 	/** Kadoa's event id: the acknowledgement key. Missing only on a malformed event. */
 	id: string | undefined;
@@ -48,7 +50,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The longest control frame type kept: it is only logged, and a frame may hold megabytes. */
+/** The longest control frame type kept: it is only logged (printable), and a frame may hold megabytes. */
 const MAX_CONTROL_TYPE_LENGTH = 100;
 
 /** Total: any failure (not only a SyntaxError) is an `invalid` frame, never an exception. */
@@ -89,7 +91,7 @@ export function frameFromObject(parsed: unknown): Frame {
 			retryAfterMs: typeof retry === 'number' && Number.isFinite(retry) ? retry : undefined,
 		};
 	}
-	if (type.startsWith('control.')) return { kind: 'control', type: type.slice(0, MAX_CONTROL_TYPE_LENGTH) };
+	if (type.startsWith('control.')) return { kind: 'control', type: safeText(type, [], MAX_CONTROL_TYPE_LENGTH) };
 
 	const payload = payloadOf(parsed);
 	const id = typeof parsed.id === 'string' && parsed.id !== '' ? parsed.id : undefined;
