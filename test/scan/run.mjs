@@ -35,6 +35,8 @@ const fromScanner = createRequire(scannerManifest);
 const { ESLint } = fromScanner('eslint');
 const glob = fromScanner('fast-glob');
 const scanner = await import(path.join(path.dirname(scannerManifest), 'scanner', 'scanner.mjs'));
+// scanner.mjs makes a temp folder when loaded (for its downloads); have tmp remove it at exit.
+fromScanner('tmp').setGracefulCleanup();
 
 async function lint(dir, patterns, leg) {
 	// The options of the scanner's analyzePackage: no inline disables, no project config.
