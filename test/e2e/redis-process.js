@@ -16,7 +16,7 @@ const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { freePort } = require('./n8n-instance');
+const { freePort } = require('./ports');
 const { guardChild } = require('./util');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

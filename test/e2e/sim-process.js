@@ -18,7 +18,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { guardChild, httpJson } = require('./util');
-const { freePort } = require('./n8n-instance');
+const { freePort } = require('./ports');
 
 const DEFAULT_CLI = path.resolve(__dirname, '../../build/test/simulator/cli.js');
 
@@ -30,7 +30,12 @@ async function jsonRequest(baseUrl, method, urlPath, body, timeoutMs = 10000) {
   return res.json !== undefined ? res.json : res.text;
 }
 
-async function startSimulator({ apiKeys = [], teamId, heartbeatMs, tokenTtlMs, port, cli, extraArgs = [], timeoutMs = 15000 } = {}) {
+/**
+ * Options: apiKeys, teamId, heartbeatMs, tokenTtlMs, port (default: a free one), cli (cli.js path),
+ * extraArgs (more CLI flags, e.g. '--realtime-disabled'), env (added to the simulator's
+ * environment, e.g. { KADOA_SIM_REPLAY: 'unacked' }), timeoutMs (until its "ready" line).
+ */
+async function startSimulator({ apiKeys = [], teamId, heartbeatMs, tokenTtlMs, port, cli, extraArgs = [], env, timeoutMs = 15000 } = {}) {
   cli = cli || process.env.KADOA_E2E_SIM || DEFAULT_CLI;
   if (!fs.existsSync(cli)) throw new Error(`simulator not built: ${cli} (run npm run build:tools)`);
   port = port || (await freePort());
@@ -44,7 +49,7 @@ async function startSimulator({ apiKeys = [], teamId, heartbeatMs, tokenTtlMs, p
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadoa-sim-'));
   const logPath = path.join(logDir, 'sim.log');
   const errFd = fs.openSync(logPath, 'a');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', errFd] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', errFd], env: { ...process.env, ...env } });
   fs.closeSync(errFd);
   const guard = guardChild(child);
 

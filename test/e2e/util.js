@@ -2,9 +2,18 @@
 // Small helpers shared by the e2e scenarios.
 
 const { spawnSync } = require('child_process');
+const crypto = require('crypto');
 const fs = require('fs');
 const http = require('http');
 const path = require('path');
+
+/** A 16-character workflow/credential id, like n8n's own nanoid ids. */
+function makeId() {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let id = '';
+  for (const b of crypto.randomBytes(16)) id += alphabet[b % alphabet.length];
+  return id;
+}
 
 /** Times named phases and prints them as a table. */
 class Timer {
@@ -125,6 +134,42 @@ async function waitUntil(fn, { timeoutMs = 30000, intervalMs = 100, what = 'cond
   }
 }
 
+/**
+ * Checks that do not stop the scenario: each failure is printed at once and collected, so one
+ * run reports every expectation that fails (a behaviour still being built fails several).
+ * `done()` throws an AssertionError listing them all.
+ */
+class Checks {
+  constructor(name) {
+    this.name = name;
+    this.failures = [];
+    this.passed = 0;
+  }
+
+  ok(cond, message) {
+    if (cond) this.passed++;
+    else {
+      this.failures.push(message);
+      console.error(`[${this.name}] CHECK FAILED: ${message}`);
+    }
+    return Boolean(cond);
+  }
+
+  equal(actual, expected, message) {
+    const same = JSON.stringify(actual) === JSON.stringify(expected);
+    return this.ok(same, same ? message : `${message}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  }
+
+  done() {
+    console.log(`[${this.name}] checks: ${this.passed} passed, ${this.failures.length} failed`);
+    if (this.failures.length) {
+      const e = new Error(`${this.failures.length} check(s) failed:\n  - ${this.failures.join('\n  - ')}`);
+      e.name = 'AssertionError';
+      throw e;
+    }
+  }
+}
+
 /** Runs a scenario's main() when the file is executed directly; a failure sets exit code 1. */
 function runScenario(name, mod, main) {
   if (require.main !== mod) return;
@@ -175,4 +220,4 @@ function guardChild(child) {
   return { exited: () => exited, kill: killOnExit, release, stop };
 }
 
-module.exports = { Timer, printFailureLog, npmPack, runScenario, guardChild, waitUntil, httpJson };
+module.exports = { makeId, Checks, Timer, printFailureLog, npmPack, runScenario, guardChild, waitUntil, httpJson };
