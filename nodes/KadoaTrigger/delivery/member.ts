@@ -59,9 +59,11 @@ export interface VerdictAction {
 export function verdictAction(verdict: Verdict, mode: AckMode): VerdictAction {
 	switch (verdict) {
 		case 'refused':
+		// No outcome: n8n 1.x never settles the done promise of an execution it could not start,
+		// so only n8n knows whether it ran; a second run is preferred to a lost event.
+		case 'timedOut':
 			return { acknowledge: false, remember: 'retry' };
 		case 'failed':
-		case 'timedOut':
 			return mode === 'executionSucceeded' ? { acknowledge: false, remember: 'retry' } : { acknowledge: true, remember: 'finished' };
 		default:
 			return { acknowledge: true, remember: 'finished' };
