@@ -8,6 +8,8 @@
  * is acknowledged exactly once, and only after every accepting trigger settled it; no socket
  * beyond one per team (two only while a replacement takes over).
  */
+import type { IDataObject } from 'n8n-workflow';
+
 import { expectNoSecrets } from '../harness/invariants';
 import { Fixture } from '../harness/setup';
 import { waitFor, type RunResult, type TriggerHarness } from '../harness/trigger-harness';
@@ -45,7 +47,7 @@ interface Team {
 	kadoaWorkflows: string[];
 	/** Every activation of the trigger watching each Kadoa workflow, across restarts. */
 	lives: Map<string, TriggerHarness[]>;
-	activate(kadoaWorkflow: string, extra?: { staticData?: Record<string, unknown>; activationMode?: 'init' | 'activate' | 'update'; acknowledge?: string; execute?: (index: number) => RunResult }): Promise<TriggerHarness>;
+	activate(kadoaWorkflow: string, extra?: { staticData?: IDataObject; activationMode?: 'init' | 'activate' | 'update'; acknowledge?: string; execute?: (index: number) => RunResult }): Promise<TriggerHarness>;
 	current(kadoaWorkflow: string): TriggerHarness;
 }
 
