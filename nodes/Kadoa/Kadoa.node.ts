@@ -1,4 +1,7 @@
 import {
+	type ICredentialsDecrypted,
+	type ICredentialTestFunctions,
+	type INodeCredentialTestResult,
 	NodeConnectionTypes,
 	NodeOperationError,
 	type IDataObject,
@@ -18,6 +21,7 @@ import { notificationFields, notificationOperations as notificationOperationProp
 import { workflowFields, workflowOperations as workflowOperationProperties } from './descriptions/WorkflowDescription';
 import { getWorkflows, searchSchemas, searchWorkflows } from './methods';
 import { toNodeError } from './transport/request';
+import { checkCredential } from '../KadoaTrigger/api/credential-test';
 
 type Operation = (this: IExecuteFunctions, itemIndex: number) => Promise<IDataObject | IDataObject[]>;
 
@@ -42,7 +46,7 @@ export class Kadoa implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'kadoaApi', required: true }],
+		credentials: [{ name: 'kadoaApi', required: true, testedBy: 'kadoaApiConnectionTest' }],
 		properties: [
 			{
 				displayName: 'Resource',
@@ -69,6 +73,13 @@ export class Kadoa implements INodeType {
 	};
 
 	methods = {
+		// The same check as the Kadoa Trigger's: n8n runs whichever node it finds first.
+		credentialTest: {
+			async kadoaApiConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+				const result = await checkCredential((credential.data ?? {}) as Record<string, unknown>);
+				return { status: result.ok ? 'OK' : 'Error', message: result.message };
+			},
+		},
 		listSearch: { searchWorkflows, searchSchemas },
 		loadOptions: { getWorkflows },
 	};

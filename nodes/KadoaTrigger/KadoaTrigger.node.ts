@@ -103,7 +103,7 @@ export class KadoaTrigger implements INodeType {
 			});
 		} catch (error) {
 			if (error instanceof SettingsError) throw new NodeOperationError(node, error.message, { description: error.hint });
-			throw error;
+			throw new NodeOperationError(node, error as Error);
 		}
 		return await startSubscription(this, settings);
 	}

@@ -58,7 +58,6 @@ export const OUTPUT_MODES: INodePropertyOptions[] = [
 
 export const properties: INodeProperties[] = [
 	{
-		// eslint-disable-next-line n8n-nodes-base/node-param-display-name-miscased -- a notice is a sentence, not a title
 		displayName:
 			'Realtime events are a Kadoa Enterprise feature. Choose the event types Kadoa sends to the WebSocket channel in Kadoa\'s notification settings.',
 		name: 'notice',

@@ -149,7 +149,7 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 		await close();
 		if (manual) await connection.close();
 		if (error instanceof KadoaError) throw new NodeOperationError(node, error.message, { description: error.hint });
-		throw error;
+		throw new NodeOperationError(node, error as Error);
 	}
 	// n8n accepts emits only once trigger() has returned (manual mode swaps emit afterwards).
 	setImmediate(() => member.open());

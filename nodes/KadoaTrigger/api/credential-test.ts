@@ -36,7 +36,7 @@ export async function checkCredential(data: Record<string, unknown>): Promise<Cr
 		const { teamId } = await probeRealtime(endpoints, apiKey, TIMEOUT_MS);
 		return { ok: true, message: `Connected: the key works and realtime events are enabled for team ${teamId}` };
 	} catch (error) {
-		if (!(error instanceof ProbeError)) throw error;
+		if (!(error instanceof ProbeError)) return { ok: false, message: redact(`The check failed: ${error instanceof Error ? error.message : String(error)}`, [apiKey]) };
 		const message = error.step === 'token' ? tokenFailure(error.failure) : socketFailure(error.failure);
 		return { ok: false, message: redact(message, [apiKey]) };
 	}
