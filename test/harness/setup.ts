@@ -25,9 +25,12 @@ export class Fixture {
 		const parameters = { ...options.parameters };
 		// Short liveness timeout in tests; the product default stays 30 s.
 		parameters.options = { heartbeatTimeout: 2, ...(parameters.options as object) };
-		const harness = await TriggerHarness.activate({ credentials: credentialsFor(sim), ...options, parameters });
-		this.harnesses.push(harness);
-		return harness;
+		// Every activation is torn down, also those a restart or re-save of this one makes.
+		const onActivated = (activated: TriggerHarness) => {
+			this.harnesses.push(activated);
+			options.onActivated?.(activated);
+		};
+		return await TriggerHarness.activate({ credentials: credentialsFor(sim), ...options, parameters, onActivated });
 	}
 
 	track(harness: TriggerHarness): TriggerHarness {
