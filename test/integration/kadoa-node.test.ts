@@ -233,18 +233,18 @@ describe('Workflow', () => {
 	});
 
 	it('Run and Wait: polls until the run finished; its data is then the run given by the job ID', async () => {
-		sim.rest.workflows.jobOutcome = { state: 'FINISHED', durationMs: 300, rows: 7 };
+		sim.rest.workflows.jobOutcome = { state: 'FINISHED', durationMs: 0, afterPolls: 3, rows: 7 };
 		const done = await run({ resource: 'workflow', operation: 'runAndWait', workflowId: byId(W1), pollInterval: 0.05, maxWait: 30 });
 		expect(done[0].json).toMatchObject({ workflowId: W1, state: 'FINISHED', finishedAt: expect.any(String) });
 		expectPaired(done);
 		const jobId = done[0].json.jobId as string;
-		expect(requests(`/jobs/${jobId}`).length).toBeGreaterThan(1);
+		expect(requests(`/jobs/${jobId}`)).toHaveLength(3);
 		const rows = await run({ resource: 'data', operation: 'get', workflowId: byId(W1), run: 'runId', runId: jobId, returnAll: true });
 		expect(rows).toHaveLength(7);
 	});
 
 	it('Run and Wait: a failed run fails the node with Kadoa\'s error', async () => {
-		sim.rest.workflows.jobOutcome = { state: 'FAILED', durationMs: 100 };
+		sim.rest.workflows.jobOutcome = { state: 'FAILED', durationMs: 0, afterPolls: 2 };
 		const error = await failure({ resource: 'workflow', operation: 'runAndWait', workflowId: byId(W1), pollInterval: 0.05, maxWait: 30 });
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect(error.message).toMatch(new RegExp(`^Kadoa run [0-9a-f-]+ of workflow ${W1} ended FAILED: The page did not load`));
@@ -257,10 +257,10 @@ describe('Workflow', () => {
 		const jobId = /Kadoa run (\S+) /.exec(error.message)?.[1] ?? '';
 		expect(error.message).toBe(`Kadoa run ${jobId} of workflow ${W1} is still running after 1 s`);
 		expect(error.description).toContain(`Get Run Status (Job ID ${jobId})`);
-		// Bounded: one poll per interval within the wait, at most (1 s / 0.1 s) + 1.
+		// Bounded: at most one poll per interval within the wait, (1 s / 0.1 s) + 1, plus one for timer rounding.
 		const polls = requests(`/jobs/${jobId}`).length;
-		expect(polls).toBeGreaterThanOrEqual(2);
-		expect(polls).toBeLessThanOrEqual(11);
+		expect(polls).toBeGreaterThanOrEqual(1);
+		expect(polls).toBeLessThanOrEqual(12);
 	});
 
 	it("Run and Wait: stops waiting when n8n cancels the execution", async () => {
@@ -278,6 +278,27 @@ describe('Workflow', () => {
 		const polls = requests('/jobs/').length;
 		await new Promise((resolve) => setTimeout(resolve, 500));
 		expect(requests('/jobs/').length).toBe(polls);
+	});
+
+	it('Run and Wait: a cancellation also cuts a status request in flight', async () => {
+		sim.rest.workflows.jobOutcome = { state: 'never', durationMs: 0 };
+		// The first status request gets no answer for 20 s (the run itself is a PUT).
+		sim.rest.delay({ n: 1, ms: 20_000, path: `/v4/workflows/${W1}/jobs/` });
+		const controller = new AbortController();
+		const pending = run({ resource: 'workflow', operation: 'runAndWait', workflowId: byId(W1), pollInterval: 0.05, maxWait: 600 }, { abortSignal: controller.signal });
+		await sim.waitFor(() => requests('/jobs/').length >= 1, 5000, 'the held status request');
+		const held = requests('/jobs/')[0];
+		expect(held.status).toBe(0);
+		controller.abort();
+		const error = await pending.then(
+			() => undefined,
+			(e: unknown) => e as Error,
+		);
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error?.message).toMatch(/^Stopped waiting for Kadoa run \S+: the execution was cancelled$/);
+		// Never answered: the client went away (an answered request would show 200).
+		expect(held.status).toBe(0);
+		expect(requests('/jobs/')).toHaveLength(1);
 	});
 
 	it('Pause, Resume and Delete (text/plain and JSON answers); a deleted workflow is 404', async () => {
@@ -329,6 +350,13 @@ describe('Data', () => {
 		expect(json(rows)).toEqual(first.rows);
 		const missing = await failure({ resource: 'data', operation: 'get', workflowId: byId(W1), run: 'runId', runId: 'no-such-run' });
 		expect(missing.message).toBe('Run no-such-run not found for this workflow');
+	});
+
+	it("Get after a data change: the workflow's data is the change's snapshot (what Kadoa Trigger → Kadoa Get Data shows)", async () => {
+		const event = sim.publishDataChange({ workflowId: W2, fixture: { rows: 4, seed: 9 } });
+		const change = event.data as ChangePayload;
+		const rows = await run({ resource: 'data', operation: 'get', workflowId: byId(W2), returnAll: true, simplify: false });
+		expect(rows[0].json).toMatchObject({ workflowId: W2, runId: change.id, executedAt: change.createdAt, data: change.data });
 	});
 
 	it('Get for the workflow each input item names (an expression), paired to that item', async () => {

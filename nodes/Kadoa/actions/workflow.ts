@@ -1,7 +1,7 @@
 /** Workflow operations: list, get, create, update, run (now, and wait), run status, pause, resume, delete. */
 import { NodeOperationError, sleep, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
 
-import { collectBySkip, kadoaApiRequest } from '../transport/request';
+import { collectBySkip, kadoaApiRequest, toNodeError } from '../transport/request';
 import { compact, jsonParameter, splitList, workflowIdOf } from './params';
 
 type Operation = (this: IExecuteFunctions, itemIndex: number) => Promise<IDataObject | IDataObject[]>;
@@ -154,8 +154,19 @@ const runAndWait: Operation = async function (itemIndex) {
 	const started = await startRun.call(this, itemIndex, workflowId);
 	const jobId = started.jobId as string;
 	const deadline = Date.now() + maxWaitMs;
+	// A cancellation can also abort a status request in flight (n8n passes the signal to it).
+	const stopped = () =>
+		new NodeOperationError(this.getNode(), `Stopped waiting for Kadoa run ${jobId}: the execution was cancelled`, {
+			itemIndex,
+			description: 'The run itself goes on in Kadoa.',
+		});
 	for (;;) {
-		const status = await runStatus.call(this, itemIndex, workflowId, jobId);
+		let status: IDataObject;
+		try {
+			status = await runStatus.call(this, itemIndex, workflowId, jobId);
+		} catch (error) {
+			throw signal?.aborted ? stopped() : toNodeError(this.getNode(), error, itemIndex);
+		}
 		const state = String(status.state ?? '');
 		if (FAILED_STATES.has(state)) {
 			const errors = Array.isArray(status.errors) ? (status.errors as IDataObject[]) : [];
@@ -176,11 +187,7 @@ const runAndWait: Operation = async function (itemIndex) {
 		try {
 			await waitOrCancel(Math.min(pollMs, left), signal);
 		} catch (error) {
-			if (!(error instanceof Cancelled)) throw new NodeOperationError(this.getNode(), error as Error, { itemIndex });
-			throw new NodeOperationError(this.getNode(), `Stopped waiting for Kadoa run ${jobId}: the execution was cancelled`, {
-				itemIndex,
-				description: 'The run itself goes on in Kadoa.',
-			});
+			throw error instanceof Cancelled ? stopped() : toNodeError(this.getNode(), error, itemIndex);
 		}
 	}
 };

@@ -6,7 +6,7 @@
 // Control (JSON), for processes that cannot call it in-process:
 //   POST /__sim/rest/notifications {preset: subscribed | unsubscribed | none}
 //   POST /__sim/rest/fault {n, status, reason?, message?, path?, method?}   next n matching requests fail
-//   POST /__sim/rest/job-outcome {state: FINISHED | FAILED | never, durationMs, rows?}
+//   POST /__sim/rest/job-outcome {state: FINISHED | FAILED | never, durationMs, rows?, afterPolls?}
 //   GET  /__sim/rest/state
 import * as http from 'node:http';
 import type { ChangePayload, SimWorkflow } from '../fixtures';
@@ -40,6 +40,14 @@ export interface RestFault {
 	method?: string;
 }
 
+/** The next `n` requests matching `method` and `path` (a prefix) are answered only after `ms` (or never, if the client leaves first). */
+export interface RestDelay {
+	n: number;
+	ms: number;
+	path?: string;
+	method?: string;
+}
+
 export interface RestRequestRecord {
 	method: string;
 	path: string;
@@ -47,6 +55,15 @@ export interface RestRequestRecord {
 	/** 0 until answered. */
 	status: number;
 	at: number;
+}
+
+/** The first queued entry matching the request, used up after `n` matches. */
+function take<T extends { n: number; path?: string; method?: string }>(queue: T[], path: string, method: string): T | undefined {
+	const index = queue.findIndex((f) => (!f.path || path.startsWith(f.path)) && (!f.method || f.method === method));
+	if (index < 0) return undefined;
+	const entry = queue[index];
+	if (--entry.n <= 0) queue.splice(index, 1);
+	return entry;
 }
 
 const REST_PREFIXES = ['/v4/workflows', '/v4/changes', '/v4/schemas', '/v5/notifications'];
@@ -65,11 +82,13 @@ export class RestApi {
 	/** Every REST request (not the control API), in order. */
 	readonly requests: RestRequestRecord[] = [];
 	private readonly faults: RestFault[] = [];
+	private readonly delays: RestDelay[] = [];
 
 	constructor(private readonly host: RestHost) {
 		this.workflows = new WorkflowApi(
 			() => host.workflows(),
 			(list) => host.setWorkflows(list),
+			() => host.changes(),
 		);
 		this.notifications = new NotificationApi({ publish: (spec) => host.publish(spec), workflows: () => host.workflows() });
 	}
@@ -77,6 +96,11 @@ export class RestApi {
 	/** Queues a fault (see RestFault); faults are consumed in the order given. */
 	fail(fault: RestFault): void {
 		this.faults.push({ ...fault });
+	}
+
+	/** Queues a delay (see RestDelay). */
+	delay(delay: RestDelay): void {
+		this.delays.push({ ...delay });
 	}
 
 	/** Requests that changed something (POST, PUT, DELETE), optionally under a path prefix. */
@@ -98,7 +122,12 @@ export class RestApi {
 			sendError(res, key.status, family, key.error);
 			return true;
 		}
-		const fault = this.takeFault(path, method);
+		const delay = take(this.delays, path, method);
+		if (delay && !(await this.hold(res, delay.ms))) {
+			req.resume();
+			return true;
+		}
+		const fault = take(this.faults, path, method);
 		if (fault) {
 			req.resume();
 			const message = fault.message ?? (fault.status === 429 && family === 'job' ? 'Too many concurrent jobs' : (http.STATUS_CODES[fault.status] ?? 'Error'));
@@ -119,12 +148,19 @@ export class RestApi {
 		return await this.notifications.handle(req, res, url, path, method);
 	}
 
-	private takeFault(path: string, method: string): RestFault | undefined {
-		const index = this.faults.findIndex((f) => (!f.path || path.startsWith(f.path)) && (!f.method || f.method === method));
-		if (index < 0) return undefined;
-		const fault = this.faults[index];
-		if (--fault.n <= 0) this.faults.splice(index, 1);
-		return fault;
+	/** Waits `ms`; false when the client left meanwhile (nothing to answer). */
+	private hold(res: http.ServerResponse, ms: number): Promise<boolean> {
+		return new Promise((resolve) => {
+			const onClose = (): void => {
+				clearTimeout(timer);
+				resolve(false);
+			};
+			const timer = setTimeout(() => {
+				res.off('close', onClose);
+				resolve(true);
+			}, ms);
+			res.once('close', onClose);
+		});
 	}
 
 	state(): Record<string, unknown> {
@@ -136,6 +172,7 @@ export class RestApi {
 			requests: this.requests.length,
 			writes: this.writes().length,
 			pendingFaults: this.faults.reduce((n, f) => n + f.n, 0),
+			pendingDelays: this.delays.reduce((n, d) => n + d.n, 0),
 			jobOutcome: this.workflows.jobOutcome,
 		};
 	}
@@ -178,6 +215,7 @@ export class RestApi {
 				}
 				const outcome: JobOutcome = { state, durationMs: typeof body.durationMs === 'number' ? body.durationMs : 300 };
 				if (typeof body.rows === 'number') outcome.rows = body.rows;
+				if (typeof body.afterPolls === 'number') outcome.afterPolls = body.afterPolls;
 				this.workflows.jobOutcome = outcome;
 				break;
 			}

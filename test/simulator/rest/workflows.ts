@@ -3,7 +3,7 @@
 // Jobs need no timers: a job's state is computed from the clock when someone asks, and a
 // job that finished becomes the workflow's latest run (its data) at that moment.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { makeRng, productRow, type Row, type SimWorkflow } from '../fixtures';
+import { makeRng, productRow, type ChangePayload, type Row, type SimWorkflow } from '../fixtures';
 import { intParam, isObject, sendJson } from '../http-util';
 import { errorBody, listParam, objectId, pagination, readJsonObject, sendError, sendText, uuid } from './respond';
 
@@ -39,6 +39,8 @@ export type JobState = 'IN_PROGRESS' | 'FINISHED' | 'FAILED' | 'NOT_SUPPORTED' |
 export interface JobOutcome {
 	state: Exclude<JobState, 'IN_PROGRESS'> | 'never';
 	durationMs: number;
+	/** Instead of a duration: the run ends at its n-th status request (deterministic for tests). */
+	afterPolls?: number;
 	/** Rows a finished run extracts (default: the workflow's last run's count, else 12). */
 	rows?: number;
 }
@@ -47,7 +49,10 @@ interface Job {
 	id: string;
 	workflowId: string;
 	startedAt: number;
+	/** When it ends (Infinity until its n-th status request, with `afterPolls`). */
 	finishAt: number;
+	afterPolls?: number;
+	polls: number;
 	outcome: JobOutcome['state'];
 	rows: number;
 	limit: number | null;
@@ -174,6 +179,8 @@ export class WorkflowApi {
 	constructor(
 		private readonly workflows: () => SimWorkflow[],
 		private readonly setWorkflows: (list: SimWorkflow[]) => void,
+		/** Published data changes: each one's snapshot is that workflow's data from then on, as after a real run. */
+		private readonly changes: () => readonly ChangePayload[] = () => [],
 	) {}
 
 	private find(id: string): SimWorkflow | undefined {
@@ -195,6 +202,16 @@ export class WorkflowApi {
 		return list;
 	}
 
+	/** The runs data is served from: the finished runs and the snapshots of published changes, oldest first. */
+	private dataRuns(workflowId: string): SimRun[] {
+		const fromChanges = this.changes()
+			.filter((c) => c.workflowId === workflowId && Array.isArray(c.data))
+			.map((c) => ({ runId: c.id, executedAt: c.createdAt, rows: c.data }));
+		if (fromChanges.length === 0) return this.runsOf(workflowId);
+		// Stable: ties keep runs before change snapshots.
+		return [...this.runsOf(workflowId), ...fromChanges].sort((a, b) => (a.executedAt < b.executedAt ? -1 : a.executedAt > b.executedAt ? 1 : 0));
+	}
+
 	/** Makes `rows` the workflow's latest run (data paging tests); returns its run id. */
 	setRows(workflowId: string, rows: Row[]): string {
 		const run: SimRun = { runId: uuid(), executedAt: new Date().toISOString(), rows };
@@ -204,9 +221,8 @@ export class WorkflowApi {
 
 	/** Jobs that finished by now become runs (and update the workflow's run state). */
 	private settle(workflowId: string): void {
-		const now = Date.now();
 		for (const job of this.jobs.values()) {
-			if (job.workflowId !== workflowId || job.settled || job.outcome === 'never' || now < job.finishAt) continue;
+			if (job.workflowId !== workflowId || job.settled || this.jobState(job) === 'IN_PROGRESS') continue;
 			job.settled = true;
 			const wf = this.find(workflowId);
 			if (wf) {
@@ -219,7 +235,9 @@ export class WorkflowApi {
 	}
 
 	private jobState(job: Job): JobState {
-		if (job.outcome === 'never' || Date.now() < job.finishAt) return 'IN_PROGRESS';
+		if (job.outcome === 'never') return 'IN_PROGRESS';
+		if (job.afterPolls !== undefined && job.finishAt === Infinity && job.polls >= job.afterPolls) job.finishAt = Date.now();
+		if (Date.now() < job.finishAt) return 'IN_PROGRESS';
 		return job.outcome;
 	}
 
@@ -378,7 +396,9 @@ export class WorkflowApi {
 			id: uuid(),
 			workflowId: id,
 			startedAt: now,
-			finishAt: now + outcome.durationMs,
+			finishAt: outcome.afterPolls !== undefined ? Infinity : now + outcome.durationMs,
+			afterPolls: outcome.afterPolls,
+			polls: 0,
 			outcome: outcome.state,
 			rows: outcome.rows ?? last?.rows.length ?? 12,
 			limit: typeof body.limit === 'number' && body.limit > 0 ? Math.floor(body.limit) : null,
@@ -393,6 +413,7 @@ export class WorkflowApi {
 	private job(res: ServerResponse, workflowId: string, jobId: string): void {
 		const job = this.jobs.get(jobId);
 		if (!job || job.workflowId !== workflowId) return sendError(res, 404, 'job', 'Job not found');
+		job.polls++;
 		this.settle(workflowId);
 		const state = this.jobState(job);
 		const done = state !== 'IN_PROGRESS';
@@ -401,7 +422,7 @@ export class WorkflowApi {
 			workflowId,
 			state,
 			startedAt: new Date(job.startedAt).toISOString(),
-			...(done ? { finishedAt: new Date(job.finishAt).toISOString() } : { estimatedFinishedAtUtc: job.outcome === 'never' ? null : new Date(job.finishAt).toISOString() }),
+			...(done ? { finishedAt: new Date(job.finishAt).toISOString() } : { estimatedFinishedAtUtc: Number.isFinite(job.finishAt) && job.outcome !== 'never' ? new Date(job.finishAt).toISOString() : null }),
 			limit: job.limit,
 			variables: job.variables,
 			errors:
@@ -436,7 +457,7 @@ export class WorkflowApi {
 
 	private data(res: ServerResponse, url: URL, id: string): void {
 		if (!this.find(id)) return sendError(res, 404, 'v4', 'Workflow not found');
-		const runs = this.runsOf(id);
+		const runs = this.dataRuns(id);
 		const runId = url.searchParams.get('runId');
 		const run = runId ? runs.find((r) => r.runId === runId) : runs[runs.length - 1];
 		if (!run) return sendError(res, 404, 'v4', `Run ${runId} not found for this workflow`);
