@@ -33,6 +33,9 @@ const OWNER = { email: 'demo@example.com', password: 'Kadoa-Demo-2025', firstNam
 const SIM_API_KEY = 'kadoa-demo-simulator-key';
 const CREDENTIAL = { id: 'KadoaDemoCred001', name: 'Kadoa account (demo simulator)' };
 const WORKFLOW_ID = 'KadoaPriceWatch1';
+// The second example (Kadoa Trigger → Kadoa node, Data → Get): imported inactive, to open and try.
+const GET_DATA_FILE = path.join(__dirname, 'kadoa-get-data.json');
+const GET_DATA_ID = 'KadoaGetData0001';
 
 // A closed terminal (SIGHUP) makes writes fail: the clean-up must still run.
 process.stdout.on('error', () => {});
@@ -53,13 +56,13 @@ async function pickPort(preferred, label) {
   return port;
 }
 
-/** The shipped example workflow, with the demo's credential and a fixed id for the CLI import. */
-function demoWorkflow() {
-  const wf = JSON.parse(fs.readFileSync(WORKFLOW_FILE, 'utf8'));
+/** A shipped example workflow, with the demo's credential and a fixed id for the CLI import. */
+function demoWorkflow(file = WORKFLOW_FILE, id = WORKFLOW_ID) {
+  const wf = JSON.parse(fs.readFileSync(file, 'utf8'));
   for (const node of wf.nodes) {
     if (node.credentials && node.credentials.kadoaApi) node.credentials.kadoaApi = { ...CREDENTIAL };
   }
-  return { ...wf, id: WORKFLOW_ID, active: false };
+  return { ...wf, id, active: false };
 }
 
 /** Whether pid is a live demo.js (not a recycled pid). */
@@ -169,6 +172,13 @@ async function main() {
     } else {
       say(`updated the credential; the example workflow is already there (${Date.now() - t} ms)`);
     }
+    // Its own marker, so that demo folders made before it existed get it too.
+    const getDataMarker = path.join(DEMO_DIR, 'demo-get-data-imported');
+    if (!fs.existsSync(getDataMarker)) {
+      await n8n.importWorkflow(demoWorkflow(GET_DATA_FILE, GET_DATA_ID));
+      fs.writeFileSync(getDataMarker, `${GET_DATA_ID}\n`);
+      say('imported the second example workflow "Kadoa change → full data" (inactive)');
+    }
 
     t = Date.now();
     say(`starting n8n on ${n8n.baseUrl} (log: ${n8n.logPath})`);
@@ -194,6 +204,7 @@ async function main() {
         '  │',
         `  │ Workflow "Kadoa price watch" is active; each Kadoa change runs it once.`,
         `  │ Executions: ${url}/workflow/${WORKFLOW_ID}/executions`,
+        `  │ Also there, inactive: "Kadoa change → full data" (${url}/workflow/${GET_DATA_ID})`,
         '  │ Stop: press Ctrl-C here (stops n8n and the simulator).',
         '  └──────────────────────────────────────────────────────────────────────────',
         '',
