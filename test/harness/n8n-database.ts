@@ -161,6 +161,21 @@ export class N8nDatabase {
 		return crashed;
 	}
 
+	/**
+	 * n8n's periodic pruning by count (EXECUTIONS_DATA_PRUNE_MAX_COUNT, default 10,000, over
+	 * all workflows; @n8n/db execution.repository.js softDeletePrunableExecutions): beyond the
+	 * newest `maxCount` executions, every one not new/running/waiting is soft-deleted, then
+	 * hard-deleted an hour later (modelled as deleted at once). Their keys go with them: the
+	 * de-duplication window is the last 10,000 executions of the instance (or 14 days).
+	 */
+	pruneByCount(maxCount = 10_000): number {
+		const all = this.executions;
+		const cutoff = all.length - maxCount;
+		if (cutoff <= 0) return 0;
+		const older = new Set(all.slice(0, cutoff));
+		return this.prune((execution) => older.has(execution) && !['new', 'running', 'waiting'].includes(execution.status));
+	}
+
 	/** n8n's execution pruning (hard delete): the executions go, and so do their keys. */
 	prune(predicate: (execution: StoredExecution) => boolean = () => true): number {
 		let removed = 0;

@@ -356,6 +356,15 @@ describe('the 2.x de-duplication index', () => {
 		expect(ran.state.value?.status).toBe('success');
 	});
 
+	it('pruning by count keeps the newest executions (and running ones) with their keys', async () => {
+		const db = new N8nDatabase();
+		const harness = await activate({ flavour, db, execute: (_items, index) => (index === 0 ? 'never' : 'success') });
+		for (const key of ['k0', 'k1', 'k2', 'k3']) harness.context.emit(items(key), undefined, undefined, key);
+		await waitFor(() => harness.emissions.every((emission) => emission.status !== 'starting') && harness.emissions[3].status === 'success');
+		expect(db.pruneByCount(2)).toBe(1);
+		expect(db.executions.map((execution) => execution.deduplicationKey)).toEqual(['k0', 'k2', 'k3']);
+	});
+
 	it('an n8n that does not save successful executions forgets their keys with them', async () => {
 		const db = new N8nDatabase({ saveExecutions: { success: false, error: true } });
 		const harness = await activate({ flavour, db, execute: (_items, index) => (index === 0 ? 'error' : 'success') });
