@@ -5,6 +5,7 @@
  * set-up twice, a test event reaching a socket, continueOnFail and pairedItem.
  */
 import { NodeApiError, NodeOperationError, type IDataObject, type INodeExecutionData } from 'n8n-workflow';
+import { inspect } from 'node:util';
 import { WebSocket } from 'ws';
 
 import { KadoaApi } from '../../credentials/KadoaApi.credentials';
@@ -499,7 +500,19 @@ describe('Errors and item handling', () => {
 		expect(error).toBeInstanceOf(NodeApiError);
 		expect(error.message).toBe('Invalid API key');
 		expect(error.description).toMatch(/Check the API key in the Kadoa API credential/);
-		expect(JSON.stringify({ message: error.message, description: error.description })).not.toContain('wrong-secret-key');
+		expect(inspect(error, { depth: 12, showHidden: true })).not.toContain('wrong-secret-key');
+	});
+
+	it('an unreachable Kadoa is a NodeApiError in words that carries the key nowhere', async () => {
+		const apiUrl = sim.apiUrl;
+		await sim.stop();
+		const error = await failure({ resource: 'workflow', operation: 'getAll', limit: 1 }, { credentials: { apiKey: 'secret-key-0815', apiUrl, realtimeUrl: sim.realtimeUrl } });
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect(error.message).toBe(`Cannot reach Kadoa at ${new URL(apiUrl).host}: connection refused`);
+		expect(error.description).toMatch(/Check the API URL in the Kadoa API credential/);
+		// n8n's HTTP client error (request headers included) is not kept as the cause.
+		expect(inspect(error, { depth: 12, showHidden: true })).not.toContain('secret-key-0815');
+		expect(JSON.stringify(error)).not.toContain('secret-key-0815');
 	});
 
 	it('refuses a plain http:// API URL that is not loopback, before sending anything', async () => {

@@ -18,6 +18,7 @@ import {
 } from 'n8n-workflow';
 
 import { resolveEndpoints } from '../../KadoaTrigger/realtime/endpoints';
+import { describeNetworkCode } from '../../KadoaTrigger/realtime/http';
 
 export type KadoaContext = IExecuteFunctions | ILoadOptionsFunctions;
 
@@ -106,6 +107,30 @@ export function kadoaApiError(node: INode, status: number, body: unknown, itemIn
 	return new NodeApiError(node, response, { message: words.message, description: words.description, httpCode: String(status), itemIndex });
 }
 
+/** The network code of a failed request (n8n wraps the HTTP client's error). */
+function networkCode(error: unknown): string | undefined {
+	for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+		const code = (e as { code?: unknown }).code;
+		if (typeof code === 'string' && code !== '') return code;
+	}
+	return undefined;
+}
+
+/**
+ * Kadoa could not be reached (refused, reset, DNS, timeout). A fresh error in words: n8n's own
+ * carries the HTTP client's request, headers (the API key) included, as its cause.
+ */
+function unreachable(node: INode, error: unknown, url: string, itemIndex: number | undefined): NodeApiError {
+	const code = networkCode(error);
+	const host = new URL(url).host;
+	const words = describeNetworkCode(code, error instanceof Error && error.message ? error.message : 'no answer');
+	return new NodeApiError(node, { networkCode: code ?? null } as JsonObject, {
+		message: `Cannot reach Kadoa at ${host}: ${words}`,
+		description: 'Check the API URL in the Kadoa API credential and that n8n can reach it; try again later if Kadoa is down.',
+		itemIndex,
+	});
+}
+
 /** One request; the parsed answer (JSON, or text for text/plain answers). Non-2xx answers throw NodeApiError. */
 export async function kadoaApiRequest(
 	this: KadoaContext,
@@ -124,7 +149,13 @@ export async function kadoaApiRequest(
 	};
 	if (options.qs && Object.keys(options.qs).length) request.qs = options.qs;
 	if (options.body !== undefined) request.body = options.body;
-	const response = (await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL, request)) as IN8nHttpFullResponse;
+	let response: IN8nHttpFullResponse;
+	try {
+		response = (await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL, request)) as IN8nHttpFullResponse;
+	} catch (error) {
+		// n8n's own refusals (no credential set) pass as they are; the rest is the network.
+		throw error instanceof NodeOperationError ? error : unreachable(this.getNode(), error, request.url, options.itemIndex);
+	}
 	if (response.statusCode >= 200 && response.statusCode < 300) return response.body;
 	throw kadoaApiError(this.getNode(), response.statusCode, response.body, options.itemIndex);
 }
