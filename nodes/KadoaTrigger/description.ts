@@ -121,7 +121,7 @@ export const properties: INodeProperties[] = [
 				displayName: 'Execution Timeout (Seconds)',
 				name: 'executionTimeout',
 				type: 'number',
-				typeOptions: { minValue: 1 },
+				typeOptions: { minValue: 1, maxValue: 2073600 },
 				default: 600,
 				description:
 					'With an acknowledge mode that waits for the execution: how long to wait for its outcome. After it, "When Execution Finished" acknowledges the event and "When Execution Succeeded" leaves it to run again.',
@@ -138,7 +138,7 @@ export const properties: INodeProperties[] = [
 				displayName: 'Heartbeat Timeout (Seconds)',
 				name: 'heartbeatTimeout',
 				type: 'number',
-				typeOptions: { minValue: 1 },
+				typeOptions: { minValue: 1, maxValue: 2073600 },
 				default: 30,
 				description:
 					'Reconnect when nothing arrived from Kadoa for this long. Kadoa sends a heartbeat every 15 seconds.',
@@ -147,7 +147,7 @@ export const properties: INodeProperties[] = [
 				displayName: 'Hold Unclaimed Events (Seconds)',
 				name: 'unclaimedHold',
 				type: 'number',
-				typeOptions: { minValue: 0 },
+				typeOptions: { minValue: 0, maxValue: 3600 },
 				default: 60,
 				description:
 					'Events that no active Kadoa Trigger of this n8n accepts (and, while n8n starts, all acknowledgements) wait this long before they are acknowledged, so that a workflow being saved or activated still gets them. Acknowledgements are team-wide in Kadoa.',
@@ -165,10 +165,19 @@ export const properties: INodeProperties[] = [
 				displayName: 'Max Frame Size (MB)',
 				name: 'maxFrameSize',
 				type: 'number',
-				typeOptions: { minValue: 1 },
+				typeOptions: { minValue: 1, maxValue: 1024 },
 				default: 100,
 				description:
 					'Largest event run. A data change carries the whole snapshot, which can be tens of MB for big scrapers. A larger one is reported as a failed execution (n8n 2.x) or an error log line, acknowledged, and the stream goes on.',
+			},
+			{
+				displayName: 'Retry Failed Events After (Seconds)',
+				name: 'retryDelay',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 3600 },
+				default: 60,
+				description:
+					'Events left to run again (a failed run with "When Execution Succeeded", an execution n8n could not start) are fetched from Kadoa again after this long, then after twice as long while they keep failing, up to an hour',
 			},
 		],
 	},

@@ -138,6 +138,7 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 			startup: isStartup(activationMode),
 			heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
 			holdMs: settings.holdMs,
+			retryDelayMs: settings.retryDelayMs,
 			logger,
 			onFatal: (error) => {
 				void close();

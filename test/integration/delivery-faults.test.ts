@@ -96,6 +96,30 @@ describe('acknowledgement modes', () => {
 		expect(trigger.logText()).toMatch(/ended with "failed"; left unacknowledged/);
 	});
 
+	it('executionSucceeded: a failed run is fetched again after Retry Failed Events After, with no reconnect by anyone, and the retries back off', async () => {
+		const { sim, activate } = await setup();
+		let attempts = 0;
+		const trigger = await activate({
+			parameters: { acknowledge: 'executionSucceeded', options: { retryDelay: 0.5 } },
+			execute: () => (attempts++ < 2 ? 'error' : 'success'),
+		});
+		await subscribed(sim);
+		const event = sim.publishDataChange();
+		await trigger.waitForEmissions(1);
+		expect(sim.isAcked(event.id)).toBe(false);
+		// Fails twice (retried after 0.5 s, then after 1 s), succeeds the third time.
+		await sim.waitFor(() => sim.isAcked(event.id), 10_000, 'acknowledged after the retries');
+		expect(trigger.eventIds()).toEqual([event.id, event.id, event.id]);
+		const retries = sim.subscribes.slice(1).map((subscribe) => subscribe.at - sim.subscribes[0].at);
+		expect(retries.length).toBeGreaterThanOrEqual(2);
+		expect(retries[1] - retries[0]).toBeGreaterThanOrEqual(900);
+		// Settled: no further replacement connections.
+		const count = sim.subscribes.length;
+		await sleep(2500);
+		expect(sim.subscribes.length).toBeLessThanOrEqual(count + 1);
+		expect(trigger.logText()).toMatch(/fetching events left to run again/);
+	});
+
 	it('waiting (Wait node) and duplicate outcomes count as handled', async () => {
 		const { sim, harnesses, activate } = await setup();
 		const results: RunResult[] = ['waiting', 'duplicate'];

@@ -21,5 +21,7 @@ export function matches(filter: EventFilter, event: KadoaEvent): boolean {
 export function accepts(filter: EventFilter, type: string, workflowId: unknown): boolean {
 	if (filter.eventTypes.size > 0 && !filter.eventTypes.has(type)) return false;
 	if (filter.workflowIds.size === 0) return true;
+	// A number is an id too (odd but possible on the wire), not "no workflow".
+	if (typeof workflowId === 'number') return filter.workflowIds.has(String(workflowId));
 	return typeof workflowId !== 'string' || filter.workflowIds.has(workflowId);
 }

@@ -9,9 +9,10 @@
  * effectively once by the resume state (ids and cursor, persisted as n8n saves static data).
  */
 import type { ClientLogger } from '../realtime/client';
+import { safeText } from '../realtime/redact';
 import type { KadoaEvent } from '../realtime/protocol';
 import { accepts, type EventFilter } from './filter';
-import { eventToItems, type Item, type OutputMode } from './items';
+import { buildItems, type Item, type OutputMode } from './items';
 import { CursorTracker, type ResumeState } from './resume';
 
 export type AckMode = 'emitted' | 'executionFinished' | 'executionSucceeded';
@@ -157,6 +158,8 @@ export class TriggerMember {
 	/** Events that arrived before n8n accepts emits (until open()). */
 	private held: KadoaEvent[] | undefined = [];
 	private manualDelivered = false;
+	/** Releases the outcome waits when the activation ends (one abort listener, not one each). */
+	private readonly outcomeWaits = new Set<() => void>();
 
 	constructor(readonly options: MemberOptions) {
 		this.tracker = new CursorTracker(options.state);
@@ -235,7 +238,7 @@ export class TriggerMember {
 			return;
 		}
 		if (id === undefined) {
-			logger.warn(`Kadoa: an event of type ${event.type} arrived without an id; it runs, but cannot be acknowledged or de-duplicated`);
+			logger.warn(`Kadoa: an event of type ${safeText(event.type, [], 100)} arrived without an id; it runs, but cannot be acknowledged or de-duplicated`);
 			this.enqueue({ event, settleCursor });
 			return;
 		}
@@ -243,7 +246,7 @@ export class TriggerMember {
 		if (seen === 'inflight' || seen === 'known' || (seen === 'new' && this.claimed.has(id))) {
 			// A copy (replay, drain overlap, Kadoa lost our ack): the original settles the id.
 			this.stats.duplicates++;
-			logger.debug(`Kadoa: event ${id} was already delivered; not running it again`, { eventId: id });
+			logger.debug(`Kadoa: event ${shown(id)} was already delivered; not running it again`, { eventId: id });
 			settleCursor();
 			return;
 		}
@@ -283,7 +286,7 @@ export class TriggerMember {
 		this.preparing++;
 		void prepared
 			.catch((error: unknown) => {
-				this.options.logger.warn(`Kadoa: could not complete event ${event.id ?? '(no id)'} (${errorText(error)}); emitting it as received`);
+				this.options.logger.warn(`Kadoa: could not complete event ${shown(event.id)} (${errorText(error)}); emitting it as received`);
 				return event;
 			})
 			.then((ready) => {
@@ -300,15 +303,18 @@ export class TriggerMember {
 		if (manual && this.manualDelivered) return;
 		let items: Item[];
 		try {
-			items = eventToItems(event, this.options.output);
+			const built = buildItems(event, this.options.output);
+			items = built.items;
+			// Odd values are left out of the items, not fatal: said once, with the event id.
+			if (built.problems.length > 0) logger.warn(`Kadoa: event ${shown(id)}: ${built.problems.join('; ')}`, { eventId: id });
 		} catch (error) {
-			this.reportProblem(event, `Kadoa event ${id ?? '(no id)'} could not be turned into items: ${errorText(error)}`, 'The event was acknowledged and skipped. Please report this event to the node\'s maintainers.');
+			this.reportProblem(event, `Kadoa event ${shown(id)} could not be turned into items: ${errorText(error)}`, 'The event was acknowledged and skipped. Please report this event to the node\'s maintainers.');
 			this.conclude(event, 'reported', settleCursor);
 			return;
 		}
 		if (items.length === 0) {
 			this.stats.filteredOut++;
-			logger.debug(`Kadoa: event ${id ?? '(no id)'} has nothing to output in this mode; acknowledged`, { eventId: id });
+			logger.debug(`Kadoa: event ${shown(id)} has nothing to output in this mode; acknowledged`, { eventId: id });
 			this.conclude(event, 'empty', settleCursor);
 			return;
 		}
@@ -324,12 +330,12 @@ export class TriggerMember {
 			outcome = starter.start(items, id);
 		} catch (error) {
 			this.stats.failedToStart++;
-			logger.error(`Kadoa: n8n did not accept event ${id ?? '(no id)'}: ${errorText(error)}; left unacknowledged for Kadoa to redeliver`, { eventId: id });
+			logger.error(`Kadoa: n8n did not accept event ${shown(id)}: ${errorText(error)}; left unacknowledged for Kadoa to redeliver`, { eventId: id });
 			this.conclude(event, 'refused', settleCursor);
 			return;
 		}
 		this.stats.emitted++;
-		logger.debug(`Kadoa: event ${id ?? '(no id)'} (${event.type}) emitted with ${items.length} item(s)`, { eventId: id });
+		logger.debug(`Kadoa: event ${shown(id)} (${safeText(event.type, [], 100)}) emitted with ${items.length} item(s)`, { eventId: id });
 		if (manual) {
 			this.manualDelivered = true;
 			if (id !== undefined) this.claimed.delete(id);
@@ -360,13 +366,13 @@ export class TriggerMember {
 		const action = verdictAction(verdict, ackMode);
 		if (verdict === 'timedOut') {
 			this.stats.outcomeTimeouts++;
-			logger.warn(`Kadoa: no outcome for the execution of event ${id} within ${Math.round(this.options.executionTimeoutMs / 1000)} s; ${action.acknowledge ? 'acknowledging it' : 'leaving it unacknowledged so that it runs again'}`, { eventId: id });
+			logger.warn(`Kadoa: no outcome for the execution of event ${shown(id)} within ${Math.round(this.options.executionTimeoutMs / 1000)} s; ${action.acknowledge ? 'acknowledging it' : 'leaving it unacknowledged so that it runs again'}`, { eventId: id });
 		}
 		if (action.remember === 'finished') state.finished(id);
 		else state.retry(id);
 		if (!action.acknowledge) {
 			this.stats.executionsNotAcknowledged++;
-			if (verdict !== 'timedOut') logger.info(`Kadoa: execution for event ${id} ended with "${verdict}"; left unacknowledged so Kadoa delivers it again`, { eventId: id });
+			if (verdict !== 'timedOut') logger.info(`Kadoa: execution for event ${shown(id)} ended with "${verdict}"; left unacknowledged so Kadoa delivers it again`, { eventId: id });
 		}
 		this.claimed.delete(id);
 		this.link.settle(id, action.acknowledge);
@@ -375,16 +381,15 @@ export class TriggerMember {
 
 	/** Bounded wait: n8n's outcome can be late, rejected, or never come. */
 	private awaitOutcome(outcome: Promise<ExecutionOutcome>): Promise<ExecutionOutcome | 'timeout'> {
-		const { signal } = this.options;
 		return new Promise((resolve) => {
 			const finish = (result: ExecutionOutcome | 'timeout') => {
 				clearTimeout(timer);
-				signal.removeEventListener('abort', onAbort);
+				this.outcomeWaits.delete(release);
 				resolve(result);
 			};
-			const onAbort = () => finish('timeout');
-			const timer = setTimeout(() => finish('timeout'), this.options.executionTimeoutMs);
-			signal.addEventListener('abort', onAbort, { once: true });
+			const release = () => finish('timeout');
+			const timer = setTimeout(release, this.options.executionTimeoutMs);
+			this.outcomeWaits.add(release);
 			outcome.then(finish, () => finish('cancelled'));
 		});
 	}
@@ -398,10 +403,10 @@ export class TriggerMember {
 
 	private reportTooLarge(event: KadoaEvent, size: number): void {
 		const limit = this.options.maxFrameBytes;
-		const workflow = typeof event.payload.workflowId === 'string' ? ` of Kadoa workflow ${event.payload.workflowId}` : '';
+		const workflow = typeof event.payload.workflowId === 'string' ? ` of Kadoa workflow ${safeText(event.payload.workflowId, [], 100)}` : '';
 		this.reportProblem(
 			event,
-			`Kadoa event ${event.id ?? '(no id)'}${workflow} (${event.type}) is ${formatMegabytes(size)}, above Max Frame Size (${formatMegabytes(limit)}); it was not run`,
+			`Kadoa event ${shown(event.id)}${workflow} (${safeText(event.type, [], 100)}) is ${formatMegabytes(size)}, above Max Frame Size (${formatMegabytes(limit)}); it was not run`,
 			`Raise "Max Frame Size" in the Kadoa Trigger's options to at least ${Math.ceil(size / 1048576)} MB to run such events. This one was acknowledged so that the stream goes on; the change is still in Kadoa (changes API, dashboard).`,
 		);
 	}
@@ -409,7 +414,7 @@ export class TriggerMember {
 	private reportNotRun(event: KadoaEvent): void {
 		this.reportProblem(
 			event,
-			`n8n did not run the execution for Kadoa event ${event.id ?? '(no id)'} (${event.type}) after it was acknowledged`,
+			`n8n did not run the execution for Kadoa event ${shown(event.id)} (${safeText(event.type, [], 100)}) after it was acknowledged`,
 			'With "Acknowledge: When Emitted" the event was already acknowledged to Kadoa; choose "When Execution Finished" to have such events delivered again.',
 		);
 	}
@@ -422,10 +427,16 @@ export class TriggerMember {
 	private onAbort(): void {
 		this.held = undefined;
 		this.waiting.length = 0;
+		for (const release of [...this.outcomeWaits]) release();
 		// Executions still running keep their `started` record: the next activation runs them
 		// again, or n8n's de-duplication key recognises them.
 		for (const id of this.claimed) this.options.state.abandon(id);
 	}
+}
+
+/** Ids and types come from the wire: bounded and printable in logs and messages. */
+function shown(id: string | undefined): string {
+	return id === undefined ? '(no id)' : safeText(id, [], 100);
 }
 
 function errorText(error: unknown): string {

@@ -43,6 +43,8 @@ export const ACK_FLUSH_MS = 2_000;
 export const DEFAULT_HOLD_MS = 60_000;
 /** Joins are gathered for this long before a replacement connection is opened for them. */
 const REFRESH_DEBOUNCE_MS = 300;
+/** The retry delay doubles while runs keep failing, up to this. */
+const MAX_RETRY_DELAY_MS = 60 * 60_000;
 const REFRESH_MAX_WAIT_MS = 3_000;
 
 export interface ConnectionSettings {
@@ -55,6 +57,8 @@ export interface JoinOptions {
 	heartbeatTimeoutMs: number;
 	/** The hold this trigger asks for (the connection uses the longest). */
 	holdMs: number;
+	/** First delay before events left to run again are fetched again (the connection uses the shortest). */
+	retryDelayMs: number;
 	/** Reject when the first connection fails for a reason that may pass (a person is waiting). */
 	failFast: boolean;
 	/** n8n is starting (or a leader took over): hold acknowledgements while triggers register. */
@@ -116,6 +120,9 @@ export class TeamConnection {
 	private startupUntil = 0;
 	private refreshTimer?: NodeJS.Timeout;
 	private refreshFirstAsked = 0;
+	private retryTimer?: NodeJS.Timeout;
+	/** Delay of the next retry; undefined = the triggers' own (shortest) delay. */
+	private nextRetryDelayMs?: number;
 
 	constructor(
 		settings: ConnectionSettings,
@@ -192,7 +199,10 @@ export class TeamConnection {
 		this.joined.set(key, options);
 		member.link = {
 			claim: (id) => this.ledger.claim(id, key),
-			settle: (id, acknowledge) => this.ledger.settle(id, key, acknowledge),
+			settle: (id, acknowledge) => {
+				this.ledger.settle(id, key, acknowledge);
+				if (!acknowledge) this.scheduleRetry();
+			},
 			flow: () => this.applyFlow(),
 		};
 		this.client.setHeartbeatTimeout(this.heartbeatTimeoutMs);
@@ -266,6 +276,7 @@ export class TeamConnection {
 		this.closing ??= (async () => {
 			this.onClosed();
 			clearTimeout(this.refreshTimer);
+			clearTimeout(this.retryTimer);
 			for (const ghost of this.ghosts.values()) clearTimeout(ghost.timer);
 			this.ghosts.clear();
 			this.ledger.close();
@@ -292,6 +303,34 @@ export class TeamConnection {
 		const cursor = member.cursor;
 		if (cursor === undefined) return false;
 		return this.position === undefined || compareCursors(cursor, this.position) < 0;
+	}
+
+	/**
+	 * Kadoa redelivers unacknowledged events only to a new connection. Events left to run again
+	 * (a failed run in `executionSucceeded` mode, a start n8n refused, no outcome in time) are
+	 * therefore fetched again on a replacement connection after the retry delay, doubling while
+	 * they keep failing: the user fixes the workflow and the event runs, with nobody reconnecting
+	 * by hand (on n8n 2.x a save that leaves the trigger unchanged does not restart it).
+	 */
+	private scheduleRetry(): void {
+		if (this.retryTimer || this.isClosed) return;
+		const delay = this.nextRetryDelayMs ?? this.retryDelayMs;
+		this.retryTimer = setTimeout(() => {
+			this.retryTimer = undefined;
+			const pending = [...this.members.values()].some((member) => member.options.state.hasUnfinished);
+			if (!pending) {
+				this.nextRetryDelayMs = undefined;
+				return;
+			}
+			this.nextRetryDelayMs = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
+			this.logger.info(`Kadoa: fetching events left to run again (next retry in ${Math.round(this.nextRetryDelayMs / 1000)} s if they fail again)`);
+			if (this.client.connectionState === 'connected') this.client.refresh();
+			this.scheduleRetry();
+		}, delay);
+	}
+
+	private get retryDelayMs(): number {
+		return Math.min(MAX_RETRY_DELAY_MS, ...[...this.joined.values()].map((options) => options.retryDelayMs));
 	}
 
 	private requestRefresh(): void {

@@ -10,9 +10,10 @@ import WebSocket from 'ws';
 import type { IncomingMessage } from 'http';
 
 import { Backoff, RECONNECT_BACKOFF, type BackoffOptions } from './backoff';
-import { socketUrlWithToken, redact, type KadoaEndpoints } from './endpoints';
+import { socketUrlWithToken, type KadoaEndpoints } from './endpoints';
 import { HINTS, KadoaError, isConfigNetworkCode, upgradeRefusal } from './errors';
 import { describeNetworkCode } from './http';
+import { safeText } from './redact';
 import { PEEK_MIN_BYTES, peekEventHeader, type EventHeader } from './peek';
 import { parseFrame, subscribeMessage, type KadoaEvent } from './protocol';
 import { fetchRealtimeToken } from './token';
@@ -234,7 +235,8 @@ export class RealtimeClient {
 	}
 
 	private log(level: keyof ClientLogger, message: string, meta?: Record<string, unknown>): void {
-		this.options.logger[level](redact(message, [this.options.apiKey, this.token]), meta);
+		// Parts of log lines come from the wire (close reasons, cursors): printable and bounded.
+		this.options.logger[level](safeText(message, [this.options.apiKey, this.token], 1000), meta);
 	}
 
 	/** One connection attempt: fresh token, socket, subscribe. Failures schedule the next one. */
@@ -257,7 +259,7 @@ export class RealtimeClient {
 				await this.openSocket(accessToken, teamId);
 			}
 		} catch (error) {
-			failure = toKadoaError(error);
+			failure = toKadoaError(error, [this.options.apiKey, this.token]);
 			this.lastFailure = failure;
 		} finally {
 			this.attemptInFlight = false;
@@ -278,7 +280,11 @@ export class RealtimeClient {
 		if (fatal) {
 			this.log('error', `Kadoa realtime stopped: ${error.message}`);
 			void this.close();
-			this.options.onFatal(error);
+			try {
+				this.options.onFatal(error);
+			} catch (failure) {
+				this.log('error', `Kadoa realtime: reporting the stop failed: ${failure instanceof Error ? failure.message : String(failure)}`);
+			}
 			return;
 		}
 		if (starting) {
@@ -341,7 +347,14 @@ export class RealtimeClient {
 				connection.openedAt = Date.now();
 				connection.lastFrameAt = connection.openedAt;
 				if (this.paused) socket.pause();
-				const cursor = this.options.getCursor();
+				let cursor: string | undefined;
+				try {
+					cursor = this.options.getCursor();
+				} catch (error) {
+					// Replaying from the start is safe (duplicates are recognised); a thrown error here
+					// would leave the attempt unsettled and the client never reconnecting.
+					this.log('error', `Kadoa realtime: could not compute the resume cursor (${error instanceof Error ? error.message : String(error)}); subscribing without one`);
+				}
 				socket.send(subscribeMessage(teamId, cursor));
 				this.upgradeRejections = 0;
 				this.lastFailure = undefined;
@@ -542,8 +555,9 @@ function socketError(error: Error): KadoaError {
 	return new KadoaError('transient', `cannot open the realtime socket: ${describeNetworkCode(code, error.message)}`);
 }
 
-function toKadoaError(error: unknown): KadoaError {
+function toKadoaError(error: unknown, secrets: Array<string | undefined>): KadoaError {
 	if (error instanceof KadoaError) return error;
+	// An unexpected error may quote the socket URL, and with it the token.
 	const message = error instanceof Error ? error.message : String(error);
-	return new KadoaError('transient', message);
+	return new KadoaError('transient', safeText(message, secrets));
 }
