@@ -179,6 +179,14 @@ export const properties: INodeProperties[] = [
 				description:
 					'Events left to run again (a failed run with "When Execution Succeeded", an execution n8n could not start) are fetched from Kadoa again after this long, then after twice as long while they keep failing, up to an hour',
 			},
+			{
+				displayName: 'Set Up Realtime Delivery in Kadoa',
+				name: 'setUpRealtimeDelivery',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether to make Kadoa send the chosen event types (for the chosen workflows, or the whole team) to the team's WebSocket channel when the workflow is activated, creating the channel if needed. Running it again changes nothing. Without it the trigger checks Kadoa's notification settings and says what is missing.",
+			},
 		],
 	},
 ];

@@ -24,6 +24,8 @@ export interface TriggerSettings {
 	holdMs: number;
 	/** First delay before events left to run again are fetched again (doubling up to an hour). */
 	retryDelayMs: number;
+	/** Make Kadoa send the chosen events to the team's WebSocket channel at activation. */
+	setUpRealtimeDelivery: boolean;
 	/** Manual runs: deliver the latest stored change at once instead of waiting. */
 	testWithLatestChange: boolean;
 	/** Fetch the full change before emitting when Kadoa marks its snapshot as pending. */
@@ -157,6 +159,7 @@ export function readSettings(credentials: ICredentialDataDecryptedObject, parame
 		testWithLatestChange: options.testWithLatestChange === true,
 		fetchPendingData: options.fetchPendingData !== false,
 		holdMs: nonNegativeSeconds(options, 'unclaimedHold', DEFAULT_HOLD_MS / 1000, 'Hold Unclaimed Events', 3600) * 1000,
+		setUpRealtimeDelivery: options.setUpRealtimeDelivery === true,
 		retryDelayMs: Math.max(0.1, nonNegativeSeconds(options, 'retryDelay', 60, 'Retry Failed Events After', 3600)) * 1000,
 		maxFrameBytes: Math.round(positiveNumber(options, 'maxFrameSize', DEFAULT_MAX_FRAME_MB, 'Max Frame Size', { value: MAX_FRAME_MB, words: `${MAX_FRAME_MB} MB` }) * 1048576),
 		warnings: warningsFor(heartbeatTimeout),

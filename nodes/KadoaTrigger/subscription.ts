@@ -6,7 +6,9 @@
 import { NodeOperationError, type ITriggerFunctions, type ITriggerResponse, type WorkflowActivateMode } from 'n8n-workflow';
 
 import { getChange, latestChange, sampleEvent } from './api/changes';
+import { checkRealtimeDelivery, deliveryTargets, setupRealtimeDelivery } from './api/notifications';
 import { unknownWorkflowIds } from './api/workflows';
+import { EVENT_TYPES } from './description';
 import { n8nExecutionStarter, n8nProblemReporter } from './delivery/execution';
 import { createFilter } from './delivery/filter';
 import { DATA_CHANGE } from './delivery/items';
@@ -61,6 +63,46 @@ async function checkWorkflowIds(settings: TriggerSettings, strict: boolean, logg
 	return undefined;
 }
 
+const KNOWN_EVENT_TYPES = new Set(EVENT_TYPES.map((option) => String(option.value)));
+
+/**
+ * The first-hour failure: the socket connects fine and nothing ever arrives, because Kadoa's
+ * notification settings do not send the chosen event types to the team's WebSocket channel.
+ * With "Set Up Realtime Delivery in Kadoa" the trigger fixes that (idempotently); otherwise it
+ * says what is missing: a failed activation when a person activates and nothing at all would
+ * arrive, a warning in the log otherwise (the settings may be changed in Kadoa at any time).
+ */
+async function checkNotificationSettings(settings: TriggerSettings, strict: boolean, logger: ClientLogger): Promise<{ message: string; hint: string } | undefined> {
+	const eventTypes = settings.eventTypes.filter((type) => KNOWN_EVENT_TYPES.has(type));
+	if (eventTypes.length === 0) return undefined;
+	if (settings.setUpRealtimeDelivery) {
+		try {
+			const setup = await setupRealtimeDelivery(settings.endpoints, settings.apiKey, eventTypes, settings.workflowIds);
+			if (setup.changed) logger.info(`Kadoa: ${setup.message}`);
+		} catch (error) {
+			const message = `Could not set up realtime delivery in Kadoa: ${(error as Error).message}`;
+			if (strict) return { message, hint: "Check that the API key may change notification settings, or set them up in Kadoa's dashboard and turn the option off." };
+			logger.warn(`Kadoa: ${message}`);
+		}
+		return undefined;
+	}
+	let check;
+	try {
+		check = await checkRealtimeDelivery(settings.endpoints, settings.apiKey, eventTypes, settings.workflowIds);
+	} catch (error) {
+		// Key and endpoint problems are reported by the connection itself.
+		logger.debug(`Kadoa: could not read the notification settings: ${(error as Error).message}`);
+		return undefined;
+	}
+	if (check.ok) return undefined;
+	const nothingArrives = check.missing.length >= deliveryTargets(eventTypes, settings.workflowIds).length;
+	if (strict && nothingArrives) {
+		return { message: 'Kadoa does not send the chosen events to n8n', hint: check.message };
+	}
+	logger.warn(`Kadoa: ${check.message}`);
+	return undefined;
+}
+
 /** Completes an event whose snapshot Kadoa is still storing, from the changes API. */
 function pendingDataFetcher(settings: TriggerSettings): ((event: KadoaEvent) => Promise<KadoaEvent> | undefined) | undefined {
 	if (!settings.fetchPendingData) return undefined;
@@ -82,12 +124,17 @@ export async function startSubscription(context: ITriggerFunctions, settings: Tr
 	const activationMode = context.getActivationMode?.();
 	const failFast = failFastOnOutage(activationMode);
 	for (const warning of settings.warnings ?? []) logger.warn(`Kadoa: ${warning}`);
-	const unknownWorkflows = await checkWorkflowIds(settings, failFast, logger);
+	// Both read Kadoa's REST API; at once, so that activation waits for one round trip.
+	const [unknownWorkflows, deliveryGap] = await Promise.all([
+		checkWorkflowIds(settings, failFast, logger),
+		checkNotificationSettings(settings, failFast, logger),
+	]);
 	if (unknownWorkflows) {
 		throw new NodeOperationError(node, unknownWorkflows, {
 			description: 'Pick the workflows again from the list, or remove the ones that no longer exist.',
 		});
 	}
+	if (deliveryGap) throw new NodeOperationError(node, deliveryGap.message, { description: deliveryGap.hint });
 
 	// Manual runs never persist static data (and must not move the production cursor).
 	const store: StaticStore = manual ? {} : (context.getWorkflowStaticData('node') as StaticStore);

@@ -273,6 +273,50 @@ describe('errors at activation', () => {
 	});
 });
 
+describe('realtime delivery set-up in Kadoa (onboarding)', () => {
+	it('a team whose WebSocket channel gets none of the chosen events fails a user activation, saying what is missing and how to fix it', async () => {
+		const sim = await fixture.sim();
+		sim.rest.notifications.preset('unsubscribed');
+		const error = await fixture.trigger(sim).catch((caught: Error) => caught);
+		expect((error as Error).message).toBe('Kadoa does not send the chosen events to n8n');
+		const description = String((error as Error & { description?: string }).description);
+		expect(description).toMatch(/workflow_data_change/);
+		expect(description).toMatch(/Set Up Realtime Delivery in Kadoa/);
+		expect(sim.subscribes).toHaveLength(0);
+	});
+
+	it('on a restart the same gap is only a warning: the trigger still subscribes (settings can change in Kadoa at any time)', async () => {
+		const sim = await fixture.sim();
+		sim.rest.notifications.preset('unsubscribed');
+		const trigger = await fixture.trigger(sim, { activationMode: 'init' });
+		await sim.waitFor(() => sim.subscribes.length === 1);
+		expect(trigger.logText()).toMatch(/warn Kadoa: .*workflow_data_change/);
+	});
+
+	it('some chosen events reaching the channel: activation goes on with a warning naming the others', async () => {
+		const sim = await fixture.sim();
+		const trigger = await fixture.trigger(sim, { parameters: { events: ['workflow_data_change', 'workflow_failed'] } });
+		await sim.waitFor(() => sim.subscribes.length === 1);
+		expect(trigger.logText()).toMatch(/warn Kadoa: .*workflow_failed/);
+	});
+
+	it('"Set Up Realtime Delivery in Kadoa" subscribes the channel at activation, once: a second activation changes nothing', async () => {
+		const sim = await fixture.sim();
+		sim.rest.notifications.preset('none');
+		const parameters = { events: ['workflow_data_change', 'workflow_failed'], options: { setUpRealtimeDelivery: true } };
+		const first = await fixture.trigger(sim, { parameters });
+		await sim.waitFor(() => sim.subscribes.length === 1);
+		const writes = sim.rest.writes('/v5/notifications').length;
+		expect(writes).toBeGreaterThan(0);
+		expect(sim.rest.notifications.websocketRoute('workflow_failed', null)).toBeDefined();
+		await first.close();
+		await fixture.trigger(sim, { parameters });
+		expect(sim.rest.writes('/v5/notifications').length).toBe(writes);
+		// The events now reach the socket and the trigger.
+		expect(sim.rest.notifications.websocketRoute('workflow_data_change', null)).toBeDefined();
+	});
+});
+
 describe('test runs and richer items', () => {
 	async function publishStoredChange(sim: KadoaSimulator, workflowId: string) {
 		return sim.publishDataChange({ workflowId, summary: 'Two new laptops, one price drop', screenshotUrl: 'https://cdn.example/s.png' });
