@@ -6,8 +6,9 @@
  *
  * Schedule: the long, idle scenarios (5 failure detection, 6 idle CPU) start first and wait
  * on timers in their own processes (CPU time and timer precision are per process); once they
- * are subscribed, the CPU-bound ones (1, 1b, 2, 3, 4, 7) run one at a time. The simulator
- * restart of scenario 5 (a process start) waits until those are done.
+ * are subscribed, the CPU-bound ones (1, 1b, 2, 3, 4, 7, 8) run one at a time. The simulator
+ * restart of scenario 5 (a process start) waits until those are done. Scenario 8 runs one
+ * worker per K (memory figures of one K must not carry another's), compared here.
  *
  * Flags: --only 1,3,…  (scenario numbers) · --profile (CPU profile of scenario 1's trigger run)
  */
@@ -20,11 +21,15 @@ import { formatSummary, summarise, type ProfileSummary } from './profile';
 import { SIM_CLI, SimProcess } from './lib/sim';
 import { round, type Figure } from './lib/stats';
 import type { IdleResult } from './scenarios/idle';
+import type { TeamResult } from './scenarios/team';
+import { teamFigures } from './scenarios/team-figures';
 import type { WorkerMessage } from './worker';
 
 const WORKER = path.resolve(__dirname, 'worker.js');
 const RESULTS_DIR = path.resolve(__dirname, '../../bench/results');
 const IDLE_WINDOW_MS = 60_000;
+/** Scenario 8: triggers on one Kadoa team (issue 10). */
+const TEAM_KS = [1, 5, 20, 100];
 
 interface WorkerHandle {
 	child: ChildProcess;
@@ -216,6 +221,17 @@ async function main(): Promise<void> {
 		if (!want(n)) continue;
 		log(`[${scenario}] starting`);
 		collect(await startWorker(scenario, args).done);
+	}
+	if (want(8)) {
+		const teamResults: TeamResult[] = [];
+		for (const k of TEAM_KS) {
+			log(`[team] starting K = ${k}`);
+			const message = await startWorker('team', ['--k', String(k)]).done;
+			if (message.type === 'error') collect(message);
+			else teamResults.push(message.details as TeamResult);
+		}
+		figures.push(...teamFigures(teamResults));
+		details.team = teamResults;
 	}
 	failureHandle?.child.send({ type: 'go' });
 

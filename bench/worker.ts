@@ -11,6 +11,7 @@ import { idle, type IdleKind } from './scenarios/idle';
 import { latency } from './scenarios/latency';
 import { replay } from './scenarios/replay';
 import { snapshot } from './scenarios/snapshot';
+import { team } from './scenarios/team';
 import { throughput, type ClientKind } from './scenarios/throughput';
 
 export interface WorkerMessage {
@@ -80,6 +81,19 @@ const SCENARIOS: Record<string, Runner> = {
 	failure: async (progress, ready) => {
 		const result = await failure({ n: numArg('n', 5), log: progress, ready, mayRestart: restartPermission });
 		return { figures: result.figures, details: result.result };
+	},
+	team: async (progress) => {
+		const result = await team({
+			k: numArg('k', 20),
+			events: numArg('events', 2_000),
+			rowBytes: numArg('row-bytes', 200),
+			rounds: numArg('rounds', 5),
+			warmup: numArg('warmup', 2_000),
+			snapshotRows: numArg('snapshot-rows', 38_000),
+			snapshotReps: numArg('snapshot-reps', 3),
+			log: progress,
+		});
+		return { figures: [], details: result };
 	},
 	idle: async (progress, ready) => {
 		const result = await idle({

@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 
 export const SIM_CLI = path.resolve(__dirname, '../../test/simulator/cli.js');
+/** The same CLI with K workflows (team-sim.ts). */
+const TEAM_SIM_CLI = path.resolve(__dirname, 'team-sim.js');
 export const BENCH_API_KEY = 'bench-api-key';
 
 export interface SimSubscribe {
@@ -44,6 +46,8 @@ export interface SimProcessOptions {
 	/** 0 picks a free port; a fixed port lets a restarted simulator take the old one's place. */
 	port?: number;
 	heartbeatMs?: number;
+	/** K workflows in /v4/workflows instead of the sample ones (bursts spread over them). */
+	workflows?: number;
 }
 
 /** A small JSON client over one keep-alive agent (the control API is called in loops). */
@@ -136,9 +140,10 @@ export class SimProcess {
 	}
 
 	static async start(options: SimProcessOptions = {}): Promise<SimProcess> {
-		const args = [SIM_CLI, '--port', String(options.port ?? 0), '--api-key', BENCH_API_KEY];
+		const args = [options.workflows ? TEAM_SIM_CLI : SIM_CLI, '--port', String(options.port ?? 0), '--api-key', BENCH_API_KEY];
 		if (options.heartbeatMs !== undefined) args.push('--heartbeat-ms', String(options.heartbeatMs));
-		const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+		const env = options.workflows ? { ...process.env, BENCH_SIM_WORKFLOWS: String(options.workflows) } : process.env;
+		const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
 		let stderr = '';
 		child.stderr?.on('data', (chunk: Buffer) => {
 			// Keep only the tail, for an error message.

@@ -6,7 +6,7 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { Acknowledger } from '../../nodes/KadoaTrigger/delivery/acknowledger';
-import { TriggerHarness, type Emission, type LogLine, type RunResult } from '../../test/harness/trigger-harness';
+import { TriggerHarness, type Emission, type LogLine, type N8nDatabase, type RunResult } from '../../test/harness/trigger-harness';
 import type { SimProcess } from './sim';
 import { nowNs } from './stats';
 
@@ -18,6 +18,10 @@ export interface BenchTriggerOptions {
 	onEmit?: (emission: Emission, atNs: bigint) => void;
 	/** Keep the last emission (its items stay reachable, as in a running execution). */
 	keepLast?: boolean;
+	/** The n8n workflow's id: triggers of different ids are different members of a team connection. */
+	workflowId?: string;
+	/** One n8n database for several triggers (one n8n instance); default one per trigger. */
+	db?: N8nDatabase;
 }
 
 export class BenchTrigger {
@@ -35,6 +39,8 @@ export class BenchTrigger {
 			credentials: sim.credentials(),
 			parameters: options.parameters,
 			execute: options.execute,
+			workflowId: options.workflowId,
+			db: options.db,
 		});
 		const trigger = new BenchTrigger(harness);
 		// Safe: the first emit comes from a setImmediate scheduled inside trigger(), after this.
