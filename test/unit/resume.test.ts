@@ -14,6 +14,10 @@ describe('ResumeState', () => {
 		expect(state.recognise('a', undefined)).toBe('inflight');
 		state.finished('a');
 		state.finished('b');
+		// Static data changes only right before an emit (n8n's save point): until then it keeps
+		// the last snapshot, in which both are still started.
+		expect(store).toMatchObject({ startedEventIds: ['a', 'b'], recentEventIds: [] });
+		state.persist();
 		expect(store).toMatchObject({ startedEventIds: [], recentEventIds: ['a', 'b'] });
 		// Either order: confirmed then passed, passed then confirmed.
 		state.confirmed('a');
@@ -22,25 +26,29 @@ describe('ResumeState', () => {
 		state.advance('c-2', ['a']);
 		state.confirmed('b');
 		expect(state.openCount).toBe(0);
+		state.persist();
 		expect(store.recentEventIds).toEqual([]);
 		// Still recognised in memory: Kadoa may redeliver it while this activation runs.
 		expect(state.recognise('a', undefined)).toBe('known');
 	});
 
-	it('issue 11.1: a failed run stays "retry" in static data from the moment it failed, so a re-save or restart runs it again', () => {
+	it('issue 11.1: a failed run runs again after a re-save or restart, whichever snapshot n8n saved (started at its emit, retry at a later one)', () => {
 		const store: Record<string, unknown> = {};
 		const state = new ResumeState(store, 10);
 		state.begin('failed');
 		// n8n saved static data at this emit; the run fails afterwards and no other emit follows.
 		const atEmit = saved(store);
 		state.retry('failed');
+		state.begin('next');
 		const afterFailure = saved(store);
+		expect(afterFailure.retryEventIds).toEqual(['failed']);
 		// Whichever of the two n8n has, the restarted trigger runs the event again.
 		for (const persisted of [atEmit, afterFailure]) {
 			expect(new ResumeState(persisted, 10).recognise('failed', 'c-1')).toBe('rerun');
 		}
 		// ...even when its cursor is behind the stored cursor (Kadoa redelivers unacknowledged events).
 		state.advance('c-9', ['failed']);
+		state.persist();
 		expect(new ResumeState(saved(store), 10).recognise('failed', 'c-1')).toBe('rerun');
 	});
 
@@ -70,6 +78,7 @@ describe('ResumeState', () => {
 		state.finished('e5');
 		settle5();
 		settle3();
+		state.persist();
 		// The batch ends with the lower cursor: the stored cursor is the highest, and e5 (finished,
 		// unconfirmed) is still stored.
 		expect(store.cursor).toBe('c-0000000005');
@@ -92,6 +101,7 @@ describe('ResumeState', () => {
 		state.begin('s');
 		state.retry('r');
 		for (const id of ['a', 'b', 'c', 'd']) state.finished(id);
+		state.persist();
 		expect(store.startedEventIds).toEqual(['s']);
 		expect(store.retryEventIds).toEqual(['r']);
 		expect((store.recentEventIds as string[]).length).toBeLessThanOrEqual(3);
@@ -166,5 +176,22 @@ describe('parseIdList', () => {
 		expect(parseIdList(['a', ' b ', '', 'a'])).toEqual(['a', 'b']);
 		expect(parseIdList('a, b;c\nd')).toEqual(['a', 'b', 'c', 'd']);
 		expect(parseIdList(undefined)).toEqual([]);
+	});
+});
+
+describe('CursorTracker.settledArrival', () => {
+	it('moves the cursor at once when nothing is outstanding, and queues behind an outstanding event otherwise', () => {
+		const state = new ResumeState({}, 10);
+		const tracker = new CursorTracker(state);
+		tracker.activate();
+		tracker.settledArrival('c-01', 'x');
+		expect(state.cursor).toBe('c-01');
+		const running = tracker.arrived('c-02', 'r');
+		tracker.settledArrival('c-03', 'y');
+		// Not past the running event.
+		expect(state.cursor).toBe('c-01');
+		running();
+		expect(state.cursor).toBe('c-03');
+		expect(tracker.outstanding).toBe(0);
 	});
 });

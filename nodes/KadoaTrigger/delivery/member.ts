@@ -231,12 +231,12 @@ export class TriggerMember {
 		if (manual && this.manualDelivered) return;
 		this.stats.received++;
 		const id = event.id;
-		const settleCursor = this.tracker.arrived(event.cursor, id);
 		if (!this.accepts(event.type, event.payload.workflowId)) {
 			this.stats.filteredOut++;
-			settleCursor();
+			this.tracker.settledArrival(event.cursor, id);
 			return;
 		}
+		const settleCursor = this.tracker.arrived(event.cursor, id);
 		if (id === undefined) {
 			logger.warn(`Kadoa: an event of type ${safeText(event.type, [], 100)} arrived without an id; it runs, but cannot be acknowledged or de-duplicated`);
 			this.enqueue({ event, settleCursor });
@@ -322,8 +322,12 @@ export class TriggerMember {
 		// Stored before the emit, which is when n8n saves static data. Acknowledged at emit, the
 		// event is finished from then on; otherwise it is started, its outcome unknown.
 		if (id !== undefined && !manual) {
-			if (ackMode === 'emitted') state.finished(id);
-			else state.begin(id);
+			if (ackMode === 'emitted') {
+				state.finished(id);
+				state.persist();
+			} else {
+				state.begin(id);
+			}
 		}
 		let outcome: Promise<ExecutionOutcome>;
 		try {

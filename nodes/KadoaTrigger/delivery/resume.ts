@@ -4,9 +4,10 @@
  * loses one.
  *
  * n8n saves static data only after activation and when an execution starts (at emit), and
- * may serialise it a moment later. So the static data must be right at *every* instant, not
- * only at the end of an operation: `sync()` writes all of it in one synchronous step, and what
- * it writes is a safe starting point for a restart whenever n8n happens to save it:
+ * may serialise it a moment later. So the static data is written in one synchronous step
+ * right before each emit (`begin`, `persist`) and nowhere else: between emits it holds the
+ * snapshot of the last one, which is a safe starting point for a restart whenever n8n
+ * happens to serialise it (never a cursor ahead of the ids it was written with). It holds:
  * - `startedEventIds`: executions started whose outcome this trigger has not seen. After a
  *   restart they run again (prefer a second run to a lost one); n8n 2.x's de-duplication key
  *   answers for the modes that use it.
@@ -103,7 +104,7 @@ export class ResumeState {
 		return 'new';
 	}
 
-	/** An execution is about to start: stored before the emit, which is when n8n saves it. */
+	/** An execution is about to start: stored (with everything else) before the emit, when n8n saves it. */
 	begin(id: string): void {
 		this.inflight.add(id);
 		this.setOpen(id, 'started');
@@ -118,7 +119,6 @@ export class ResumeState {
 		const entry = this.open.get(id);
 		if (entry?.status === 'done') return;
 		this.setOpen(id, 'done');
-		this.sync();
 	}
 
 	/** Left unacknowledged on purpose: runs again when Kadoa redelivers it. */
@@ -126,7 +126,6 @@ export class ResumeState {
 		this.inflight.delete(id);
 		this.forgetRecent(id);
 		this.setOpen(id, 'retry');
-		this.sync();
 	}
 
 	/**
@@ -137,15 +136,17 @@ export class ResumeState {
 		this.inflight.delete(id);
 	}
 
+	/** Writes the state to static data: right before an emit (n8n saves it then). */
+	persist(): void {
+		this.sync();
+	}
+
 	/** Kadoa accepted the acknowledgement of this id. */
 	confirmed(id: string): void {
 		const entry = this.open.get(id);
 		if (!entry || entry.status !== 'done') return;
 		entry.confirmed = true;
-		if (entry.passed) {
-			this.open.delete(id);
-			this.sync();
-		}
+		if (entry.passed) this.open.delete(id);
 	}
 
 	/** The cursor moved to `cursor`, past these ids (all settled for this trigger). */
@@ -159,7 +160,6 @@ export class ResumeState {
 			entry.passed = true;
 			if (entry.status === 'done' && entry.confirmed) this.open.delete(id);
 		}
-		this.sync();
 	}
 
 	/** Ids remembered in memory. */
@@ -274,6 +274,20 @@ export class CursorTracker {
 			entry.settled = true;
 			this.advance();
 		};
+	}
+
+	/**
+	 * An arrival settled on the spot (not this trigger's business, or a copy). With nothing
+	 * outstanding the cursor moves at once, without a queue entry: most triggers of a team see
+	 * most events only this way.
+	 */
+	settledArrival(cursor: string | undefined, id?: string): void {
+		if (!this.active) return;
+		if (this.head < this.queue.length) {
+			this.arrived(cursor, id)();
+			return;
+		}
+		if (cursor !== undefined) this.state.advance(cursor, id === undefined ? [] : [id]);
 	}
 
 	get outstanding(): number {
