@@ -56,6 +56,30 @@ export default defineConfig(
 		},
 	},
 	{
+		// Layering (issue 10): only the acknowledgement client talks undici.
+		files: ['nodes/**/*.ts', 'credentials/**/*.ts'],
+		ignores: ['nodes/KadoaTrigger/delivery/acknowledger.ts', 'nodes/KadoaTrigger/delivery/ack-pool.ts'],
+		rules: {
+			'no-restricted-imports': ['error', { paths: [{ name: 'undici', message: 'Only delivery/acknowledger.ts and ack-pool.ts use undici.' }] }],
+		},
+	},
+	{
+		// Layering (issue 10): the realtime client knows nothing of n8n or of the delivery policy.
+		files: ['nodes/KadoaTrigger/realtime/**/*.ts'],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{
+					paths: [
+						{ name: 'n8n-workflow', message: 'realtime/ is the n8n-free protocol client.' },
+						{ name: 'undici', message: 'Only delivery/acknowledger.ts and ack-pool.ts use undici.' },
+					],
+					patterns: [{ group: ['../delivery', '../delivery/*', '../subscription', '../settings', '../*.node'], message: 'realtime/ must not depend on the layers above it.' }],
+				},
+			],
+		},
+	},
+	{
 		// The n8n-free Kadoa client (realtime/, and the REST calls in api/) throws its own errors
 		// (KadoaError, EndpointError, ProbeError); the trigger converts them to NodeOperationError
 		// where they reach n8n. README "Package rules". The rule has no per-class option:
