@@ -57,6 +57,10 @@ const PKG = 'n8n-nodes-kadoa';
 const NODE_TYPE = `${PKG}.kadoaTrigger`;
 const SINK_DELAY_MS = 1200;
 const HEARTBEAT_TIMEOUT_S = 2;
+// Hold Unclaimed Events: at n8n's start-up the trigger holds acknowledgements this long (default
+// 60 s, so that triggers activated one after another lose nothing to each other; kadoa-multi.js
+// tests that). Each workflow here has a team of its own: 1 s keeps the timing assertions as before.
+const HOLD_S = 1;
 const KADOA_WORKFLOW_ID = '6650a1f2c3d4e5f60718293a'; // the simulator's first sample workflow
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -233,14 +237,14 @@ async function main() {
           name: 'E2E W1: acknowledge when the execution finished',
           sinkUrl: sink1.url,
           credential: cred1,
-          parameters: { acknowledge: 'executionFinished', options: { heartbeatTimeout: HEARTBEAT_TIMEOUT_S } },
+          parameters: { acknowledge: 'executionFinished', options: { heartbeatTimeout: HEARTBEAT_TIMEOUT_S, unclaimedHold: HOLD_S } },
         }),
         workflow({
           id: makeId(),
           name: 'E2E W2: acknowledge when emitted',
           sinkUrl: sink2.url,
           credential: cred2,
-          parameters: { acknowledge: 'emitted', options: { heartbeatTimeout: HEARTBEAT_TIMEOUT_S } },
+          parameters: { acknowledge: 'emitted', options: { heartbeatTimeout: HEARTBEAT_TIMEOUT_S, unclaimedHold: HOLD_S } },
         }),
         workflow({ id: makeId(), name: 'E2E W3: wrong API key', sinkUrl: sink1.url, credential: cred3 }),
         workflow({
@@ -248,7 +252,7 @@ async function main() {
           name: 'E2E W4: acknowledge when the execution succeeded',
           sinkUrl: sink4.url,
           credential: cred4,
-          parameters: { acknowledge: 'executionSucceeded', options: { heartbeatTimeout: HEARTBEAT_TIMEOUT_S } },
+          parameters: { acknowledge: 'executionSucceeded', options: { heartbeatTimeout: HEARTBEAT_TIMEOUT_S, unclaimedHold: HOLD_S } },
         }),
       ]),
     );

@@ -6,15 +6,18 @@
 // locked" line), a throw-away Redis (Debian's redis-server, installed on first use, free
 // 127.0.0.1 port, no persistence), n8n at debug log level.
 //
-//   W  Kadoa Trigger (acknowledge: executionFinished, executionTimeout 20 s) → HTTP Request → sink
+//   W  Kadoa Trigger (acknowledge: executionFinished, Execution Timeout 45 s, Retry Failed Events
+//      After 5 s, Hold Unclaimed Events 1 s) → HTTP Request → sink
 //      The trigger reaches the simulator through tap-proxy.js (time and id of every ack, tokens).
 //      The sink answers late (1.5 s; 4 s for the events a worker stop interrupts), and notes which
 //      process sent each request (the sender's TCP port looked up in /proc).
 //
-// n8n's queue settings: QUEUE_WORKER_LOCK_DURATION 25 s (default 60 s), QUEUE_WORKER_LOCK_RENEW_TIME
+// n8n's queue settings: QUEUE_WORKER_LOCK_DURATION 55 s (default 60 s), QUEUE_WORKER_LOCK_RENEW_TIME
 // 5 s (10 s), QUEUE_WORKER_STALLED_INTERVAL 2 s (30 s): the same mechanism as the defaults, only
 // short enough to watch n8n's own verdict on a killed worker's job within the run. The lock stays
-// longer than the node's executionTimeout, as the defaults are, so the node's bound fires first.
+// longer than the node's Execution Timeout, so the node's bound fires first. The Execution
+// Timeout (45 s) is above a worker restart on a loaded 2-core machine (15-40 s measured): events
+// queued while no worker runs must still have their outcome reported in time.
 //
 // Asserts, in order:
 //  1. main only: the realtime socket (and every connection to Kadoa) belongs to the main's
@@ -29,13 +32,18 @@
 //     after the worker is started again, acked after they finished.
 //  4. worker SIGKILL while an execution runs: the killed job stays "active" in Redis under the
 //     dead worker's lock, so the main's donePromise does not settle; the node gives up after its
-//     executionTimeout (20 s, warning in the log) and acknowledges (executionFinished); n8n's own
-//     verdict comes later (Bull's stalled check on the restarted worker; n8n sets maxStalledCount
-//     0: execution marked error "job stalled more than maxStalledCount", never re-run); the late
-//     outcome neither acknowledges again nor runs the event again. An event emitted while no
-//     worker ran waits in Redis and runs once after the restart, acked after it finished.
-//  5. the simulator saw one connection and one subscribe for the whole run (worker stops and
-//     starts never touch the trigger), every event acknowledged, none twice.
+//     Execution Timeout (warning in the log) and leaves the event unacknowledged so that it runs
+//     again; after Retry Failed Events After it fetches it again on a replacement connection,
+//     Kadoa redelivers it, and n8n refuses the second execution (the killed execution keeps the
+//     node's de-duplication key: "Scheduled execution skipped: duplicate deduplication key"), so
+//     the node acknowledges without a second run. n8n's own verdict comes later (Bull's stalled
+//     check on the restarted worker; n8n sets maxStalledCount 0: execution marked error "job
+//     stalled more than maxStalledCount", never re-run); the late outcome neither acknowledges
+//     again nor runs the event again. An event emitted while no worker ran waits in Redis and
+//     runs once after the restart, acked after it finished.
+//  5. worker stops and starts never touch the trigger: one connection and one subscribe, plus one
+//     replacement connection per retry the node logged ("fetching events left to run again"),
+//     one token exchange each; every event acknowledged, none twice.
 //  6. main SIGTERM leaves no socket at the simulator and no process; the worker stops cleanly.
 //  7. neither the API key nor any access token appears in the main's or the worker's debug log,
 //     anywhere under the n8n folder (logs, event logs, sqlite), or in Redis.
@@ -55,8 +63,9 @@ const { Timer, printFailureLog, runScenario, waitUntil } = require('./util');
 const NAME = 'kadoa-queue';
 const SINK_DELAY_MS = 1500;
 const LONG_DELAY_MS = 4000;
-const EXECUTION_TIMEOUT_S = 20;
-const LOCK_DURATION_MS = 25000;
+const EXECUTION_TIMEOUT_S = 45;
+const RETRY_DELAY_S = 5;
+const LOCK_DURATION_MS = 55000;
 const KADOA_WORKFLOW_ID = '6650a1f2c3d4e5f60718293a';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -262,7 +271,7 @@ async function main() {
           name: 'E2E queue: acknowledge when the execution finished',
           sinkUrl: sink.url,
           credential: cred,
-          parameters: { acknowledge: 'executionFinished', options: { executionTimeout: EXECUTION_TIMEOUT_S } },
+          parameters: { acknowledge: 'executionFinished', options: { executionTimeout: EXECUTION_TIMEOUT_S, retryDelay: RETRY_DELAY_S, unclaimedHold: 1 } },
         }),
       ),
     );
@@ -339,7 +348,7 @@ async function main() {
     assert.strictEqual(activeAfterTerm.length, 0, 'no job is active after a graceful worker stop');
     assert.deepStrictEqual(n8n.workerLeftoverProcesses(), [], 'the worker left no process (task runner)');
     const restart1 = await t.phase('worker start (after SIGTERM)', () => n8n.startWorker());
-    await t.phase('queued events run after the restart', () => waitDelivered(sink, tap, queuedT, 'after the worker restart'));
+    await t.phase('queued events run after the restart', () => waitDelivered(sink, tap, queuedT, 'after the worker restart', (EXECUTION_TIMEOUT_S + 15) * 1000));
     for (const e of queuedT) {
       const { rec, ack } = assertOnceAckedAfter(sink, tap, e, 'SIGTERM (queued)');
       assert.strictEqual(rec.sender && rec.sender.pid, restart1.pid, `${e.label} ran on the restarted worker`);
@@ -372,19 +381,24 @@ async function main() {
       assert.strictEqual(rec.sender && rec.sender.pid, restart2.pid, 'kill-queued ran on the restarted worker');
       log(`kill-queued: published +0, ran +${rec.at - k2.publishedAt} ms, acked +${ack.at - k2.publishedAt} ms`);
     }
-    const k1Ack = await t.phase('killed execution: node gives up after executionTimeout', () =>
-      waitUntil(() => tap.acks.find((a) => a.id === k1.id && a.status === 200), { timeoutMs: (EXECUTION_TIMEOUT_S + 10) * 1000, what: 'kill-running acknowledged' }),
+    // The node's bound: no outcome within Execution Timeout → left unacknowledged to run again.
+    const gaveUp = new RegExp(`no outcome for the execution of event ${k1.id} within ${EXECUTION_TIMEOUT_S} s; leaving it unacknowledged so that it runs again`);
+    await t.phase('killed execution: node gives up after Execution Timeout', () => n8n.waitForLog(gaveUp, { timeoutMs: (EXECUTION_TIMEOUT_S + 15) * 1000 }));
+    const gaveUpAt = Date.now();
+    const stillActive = bullJobs(redis, 'active').some((j) => j.jobId === k1Job.jobId);
+    const lockAtGiveUp = Number(redis.cli('PTTL', `bull:jobs:${k1Job.jobId}:lock`));
+    assert.ok(stillActive, 'when the node gave up, n8n still had the killed job as active (no outcome to report)');
+    assert.ok(!tap.ackCounts().get(k1.id), 'not acknowledged when the node gave up');
+    const k1Ack = await t.phase('killed execution: fetched again, n8n refuses a second run, acknowledged', () =>
+      waitUntil(() => tap.acks.find((a) => a.id === k1.id && a.status === 200), { timeoutMs: (RETRY_DELAY_S + 40) * 1000, what: 'kill-running acknowledged' }),
     );
     const k1Rec = recordsOf(sink, k1)[0];
-    const lockAtAck = Number(redis.cli('PTTL', `bull:jobs:${k1Job.jobId}:lock`));
-    const stillActive = bullJobs(redis, 'active').some((j) => j.jobId === k1Job.jobId);
     const k1AtAck = (await n8n.listExecutions({ workflowId: wfId })).find((e) => String(e.id) === k1Exec);
-    log(`kill-running: request +0, SIGKILL +${tKill - k1Rec.at} ms, acked +${k1Ack.at - k1Rec.at} ms (${k1Ack.at - k1.publishedAt} ms after publish); ` +
-      `then: job still active in Redis ${stillActive}, dead worker's lock ${lockAtAck} ms left, n8n's record ${k1AtAck ? `"${k1AtAck.status}"` : '(not listed)'}`);
-    assert.ok(stillActive, 'when the node gave up, n8n still had the killed job as active (no outcome to report)');
-    assert.ok(k1Ack.at - k1.publishedAt >= EXECUTION_TIMEOUT_S * 1000 - 500, 'not acknowledged before the executionTimeout');
-    assert.ok(k1Ack.at - k1.publishedAt < EXECUTION_TIMEOUT_S * 1000 + 5000, 'acknowledged soon after the executionTimeout');
-    assert.match(n8n.readLog(), new RegExp(`no outcome for the execution of event ${k1.id} within ${EXECUTION_TIMEOUT_S} s; acknowledging it`));
+    log(`kill-running: request +0, SIGKILL +${tKill - k1Rec.at} ms, node gave up +${gaveUpAt - k1Rec.at} ms (job still active in Redis ${stillActive}, dead worker's lock ${lockAtGiveUp} ms left), ` +
+      `acked +${k1Ack.at - k1Rec.at} ms (${k1Ack.at - k1.publishedAt} ms after publish); n8n's record then ${k1AtAck ? `"${k1AtAck.status}"` : '(not listed)'}`);
+    assert.ok(k1Ack.at - k1.publishedAt >= EXECUTION_TIMEOUT_S * 1000 - 500, 'not acknowledged before the Execution Timeout');
+    assert.match(n8n.readLog(), /Kadoa: fetching events left to run again/, 'the node fetched the event again');
+    assert.ok(new RegExp(`Scheduled execution skipped: duplicate deduplication key[^\n]*${k1.id}`).test(n8n.readLog()), 'n8n refused a second execution of the killed one (its de-duplication key)');
     // n8n's own verdict: the restarted worker's stalled check finds the job once the dead worker's
     // lock expired, fails it (maxStalledCount 0), and the main resolves the donePromise with an error run.
     const k1Final = await t.phase('killed execution: n8n\'s own verdict (stalled job)', () =>
@@ -394,7 +408,7 @@ async function main() {
           const x = list.find((e) => String(e.id) === k1Exec);
           return x && x.stoppedAt && /job stalled more than maxStalledCount/.test(n8n.readLog()) ? x : null;
         },
-        { timeoutMs: LOCK_DURATION_MS + 15000, intervalMs: 500, what: `n8n's verdict on execution ${k1Exec}` },
+        { timeoutMs: LOCK_DURATION_MS + 30000, intervalMs: 500, what: `n8n's verdict on execution ${k1Exec}` },
       ),
     );
     log(`kill-running: n8n marked execution ${k1Exec} "${k1Final.status}" ${Date.now() - tKill} ms after the SIGKILL ("job stalled more than maxStalledCount"; not re-queued)`);
@@ -410,10 +424,12 @@ async function main() {
       assert.strictEqual(tap.ackCounts().get(e.id), 1, `${e.label} acknowledged once`);
     }
     const st = await sim.state();
+    const retries = (n8n.readLog().match(/Kadoa: fetching events left to run again/g) || []).length;
+    log(`connections: ${st.connections} (1 + ${retries} replacement(s) for events left to run again), subscribes ${st.subscribes.length}, token exchanges ${st.tokenRequests}`);
     assert.deepStrictEqual(
       { events: st.events, unacked: st.unacked, duplicateAcks: st.duplicateAcks, connections: st.connections, subscribes: st.subscribes.length, tokenRequests: st.tokenRequests },
-      { events: all.length, unacked: 0, duplicateAcks: 0, connections: 1, subscribes: 1, tokenRequests: 1 },
-      'one connection, one subscribe for the whole run; every event acknowledged once',
+      { events: all.length, unacked: 0, duplicateAcks: 0, connections: 1 + retries, subscribes: 1 + retries, tokenRequests: 1 + retries },
+      'worker stops and starts cost no reconnect: one connection, plus one per retry; every event acknowledged once',
     );
     const sqliteTrouble = (n8n.readLog() + n8n.readWorkerLog()).split('\n').filter((l) => /SQLITE_BUSY|database is locked/i.test(l));
     assert.deepStrictEqual(sqliteTrouble, [], 'sqlite shared by main and worker: no locking errors (else use PostgreSQL)');
