@@ -83,9 +83,12 @@ export class AckLedger {
 		return [...this.entries.values()].filter((entry) => entry.waiting.has(member));
 	}
 
-	/** Entries not yet decided that a predicate picks (e.g. held events a new member accepts). */
-	undecided(pick: (entry: LedgerEntry) => boolean): LedgerEntry[] {
-		return [...this.entries.values()].filter((entry) => !entry.blocked && pick(entry));
+	/**
+	 * Unacknowledged entries a predicate picks (held, waiting, or left for the next connection):
+	 * a member that joins and accepts one must see it again before its cursor may move.
+	 */
+	unacknowledged(pick: (entry: LedgerEntry) => boolean): LedgerEntry[] {
+		return [...this.entries.values()].filter(pick);
 	}
 
 	/**

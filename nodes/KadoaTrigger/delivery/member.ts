@@ -233,10 +233,10 @@ export class TriggerMember {
 		const id = event.id;
 		if (!this.accepts(event.type, event.payload.workflowId)) {
 			this.stats.filteredOut++;
-			this.tracker.settledArrival(event.cursor, id);
+			this.tracker.settledArrival(event.cursor, id, event.connection);
 			return;
 		}
-		const settleCursor = this.tracker.arrived(event.cursor, id);
+		const settleCursor = this.tracker.arrived(event.cursor, id, event.connection);
 		if (id === undefined) {
 			logger.warn(`Kadoa: an event of type ${safeText(event.type, [], 100)} arrived without an id; it runs, but cannot be acknowledged or de-duplicated`);
 			this.enqueue({ event, settleCursor });
@@ -246,7 +246,11 @@ export class TriggerMember {
 		if (seen === 'inflight' || seen === 'known' || (seen === 'new' && this.claimed.has(id))) {
 			// A copy (replay, drain overlap, Kadoa lost our ack): the original settles the id.
 			this.stats.duplicates++;
-			logger.debug(`Kadoa: event ${shown(id)} was already delivered; not running it again`, { eventId: id });
+			const why = seen === 'known' && !state.remembers(id) ? `is at or behind this trigger's cursor ${state.cursor ?? ''}` : 'was already delivered';
+			logger.debug(`Kadoa: event ${shown(id)} ${why}; not running it again`, { eventId: id });
+			// Finished here before: as far as this trigger goes it may be acknowledged (a ghost of
+			// this trigger may have held it for it). A copy of one in progress settles with it.
+			if (seen === 'known' && !manual && !this.claimed.has(id)) this.link.settle(id, true);
 			settleCursor();
 			return;
 		}
@@ -322,12 +326,7 @@ export class TriggerMember {
 		// Stored before the emit, which is when n8n saves static data. Acknowledged at emit, the
 		// event is finished from then on; otherwise it is started, its outcome unknown.
 		if (id !== undefined && !manual) {
-			if (ackMode === 'emitted') {
-				state.finished(id);
-				state.persist();
-			} else {
-				state.begin(id);
-			}
+			state.begin(id, ackMode === 'emitted');
 		}
 		let outcome: Promise<ExecutionOutcome>;
 		try {

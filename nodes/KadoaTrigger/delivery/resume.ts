@@ -104,10 +104,21 @@ export class ResumeState {
 		return 'new';
 	}
 
+	/** Whether this id itself is remembered (not only judged by the cursor). */
+	remembers(id: string): boolean {
+		return this.open.has(id) || this.known.has(id);
+	}
+
 	/** An execution is about to start: stored (with everything else) before the emit, when n8n saves it. */
-	begin(id: string): void {
-		this.inflight.add(id);
-		this.setOpen(id, 'started');
+	begin(id: string, finishedAtEmit = false): void {
+		if (finishedAtEmit) {
+			// Acknowledged when emitted: finished from the emit on, never run again.
+			this.addRecent(id);
+			this.setOpen(id, 'done');
+		} else {
+			this.inflight.add(id);
+			this.setOpen(id, 'started');
+		}
 		this.countDelivery();
 		this.sync();
 	}
@@ -252,12 +263,24 @@ export class CursorTracker {
 	private readonly queue: Arrival[] = [];
 	private head = 0;
 	private active = false;
+	/** Arrivals on older connections do not count (see activate). */
+	private fromConnection = 0;
 
 	constructor(private readonly state: ResumeState) {}
 
-	/** From now on arrivals count (the connection subscribed at or before this trigger's cursor). */
-	activate(): void {
+	/**
+	 * From now on arrivals on this connection (and later ones) count: it subscribed at or before
+	 * this trigger's cursor. Arrivals still coming on an older socket (a replacement's overlap)
+	 * do not move the cursor: they are newer than what the new socket replays first, and the
+	 * cursor would pass events the trigger has not seen yet.
+	 */
+	activate(connection = 0): void {
 		this.active = true;
+		if (connection > this.fromConnection) this.fromConnection = connection;
+	}
+
+	private counts(connection: number | undefined): boolean {
+		return this.active && (connection === undefined || connection >= this.fromConnection);
 	}
 
 	get isActive(): boolean {
@@ -265,8 +288,8 @@ export class CursorTracker {
 	}
 
 	/** Registers an arrival; call the returned function when the event is settled. */
-	arrived(cursor: string | undefined, id?: string): () => void {
-		if (!this.active) return noop;
+	arrived(cursor: string | undefined, id?: string, connection?: number): () => void {
+		if (!this.counts(connection)) return noop;
 		const entry: Arrival = { cursor, id, settled: false };
 		this.queue.push(entry);
 		return () => {
@@ -281,10 +304,10 @@ export class CursorTracker {
 	 * outstanding the cursor moves at once, without a queue entry: most triggers of a team see
 	 * most events only this way.
 	 */
-	settledArrival(cursor: string | undefined, id?: string): void {
-		if (!this.active) return;
+	settledArrival(cursor: string | undefined, id?: string, connection?: number): void {
+		if (!this.counts(connection)) return;
 		if (this.head < this.queue.length) {
-			this.arrived(cursor, id)();
+			this.arrived(cursor, id, connection)();
 			return;
 		}
 		if (cursor !== undefined) this.state.advance(cursor, id === undefined ? [] : [id]);

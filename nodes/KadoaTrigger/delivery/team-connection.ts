@@ -121,6 +121,8 @@ export class TeamConnection {
 	private refreshTimer?: NodeJS.Timeout;
 	private refreshFirstAsked = 0;
 	private retryTimer?: NodeJS.Timeout;
+	/** The connection of the latest subscribe. */
+	private connectionSerial = 0;
 	/** Delay of the next retry; undefined = the triggers' own (shortest) delay. */
 	private nextRetryDelayMs?: number;
 
@@ -156,7 +158,7 @@ export class TeamConnection {
 			endpoints: settings.endpoints,
 			apiKey: settings.apiKey,
 			logger,
-			getCursor: () => this.subscribeCursor(),
+			getCursor: (connection) => this.subscribeCursor(connection),
 			onEvent: (event) => this.onEvent(event),
 			skipEvent: (header, bytes) => !this.anyoneWants(header.type, header.workflowId, header.id, header.cursor, bytes),
 			onFatal: (error) => this.onFatal(error),
@@ -216,9 +218,11 @@ export class TeamConnection {
 			// The first subscribe covers every trigger registered by then.
 			this.started = this.client.start(false);
 		} else if (this.needsReplay(member)) {
+			options.logger.debug(`Kadoa: joined the team connection; a replacement connection will bring what it still needs (its cursor ${member.cursor ?? 'none'}, the connection's ${this.position ?? 'none'})`);
 			this.requestRefresh();
 		} else {
-			member.tracker.activate();
+			options.logger.debug(`Kadoa: joined the team connection at cursor ${member.cursor ?? 'none'}`);
+			member.tracker.activate(this.connectionSerial);
 		}
 		let failure: unknown;
 		try {
@@ -293,13 +297,16 @@ export class TeamConnection {
 	}
 
 	/**
-	 * A trigger needs a replacement connection when events it must see were held before it
-	 * joined, when it has runs to repeat, or when its cursor is behind the connection's.
+	 * A trigger needs a replacement connection when events it must see were held or left
+	 * unacknowledged before it joined, when it has runs to repeat, or when its cursor is behind
+	 * the connection's. Until that subscribe its cursor does not move.
 	 */
 	private needsReplay(member: TriggerMember): boolean {
 		if (member.options.state.hasUnfinished) return true;
 		if (this.ledger.waitingFor(member.key).length > 0) return true;
-		if (this.ledger.undecided((entry) => member.accepts(entry.type, entry.workflowId)).length > 0) return true;
+		// Including those its previous activation left unsettled (a re-save while they ran or
+		// waited): Kadoa redelivers them only to a new connection.
+		if (this.ledger.unacknowledged((entry) => member.accepts(entry.type, entry.workflowId)).length > 0) return true;
 		const cursor = member.cursor;
 		if (cursor === undefined) return false;
 		return this.position === undefined || compareCursors(cursor, this.position) < 0;
@@ -349,13 +356,14 @@ export class TeamConnection {
 	 * Asked at every subscribe: the oldest cursor a registered trigger needs. From then on every
 	 * registered trigger's cursor may move (it sees everything after its own cursor).
 	 */
-	private subscribeCursor(): string | undefined {
+	private subscribeCursor(connection: number): string | undefined {
+		this.connectionSerial = connection;
 		clearTimeout(this.refreshTimer);
 		this.refreshTimer = undefined;
 		this.ledger.newConnection();
 		let oldest: string | undefined;
 		for (const member of this.members.values()) {
-			member.tracker.activate();
+			member.tracker.activate(connection);
 			const cursor = member.cursor;
 			if (cursor !== undefined && (oldest === undefined || compareCursors(cursor, oldest) < 0)) oldest = cursor;
 		}
@@ -399,6 +407,7 @@ export class TeamConnection {
 		const ghosts = [...this.ghosts].filter(([, ghost]) => accepts(ghost.filter, type, workflowId));
 		// No registered trigger accepts it: held in case one registers (start-up, re-save).
 		const notBefore = claimed || ghosts.length > 0 ? this.startupUntil : now + this.holdMs;
+		if (!claimed) this.logger.debug(`Kadoa: event ${id} held: no active trigger accepts it${ghosts.length > 0 ? ' (one being re-saved may)' : ''}`, { eventId: id });
 		const entry = this.ledger.open(id, type, workflowId, notBefore);
 		for (const [key] of ghosts) entry.waiting.add(key);
 		return entry;

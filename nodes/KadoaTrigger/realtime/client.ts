@@ -62,8 +62,11 @@ export interface RealtimeClientOptions {
 	skipEvent?: (header: EventHeader, bytes: number) => boolean;
 	/** Called once, after start() resolved, when the client cannot go on (key revoked). */
 	onFatal: (error: KadoaError) => void;
-	/** The replay cursor, asked at every subscribe (connect, reconnect, drain, refresh). */
-	getCursor: () => string | undefined;
+	/**
+	 * The replay cursor, asked at every subscribe (connect, reconnect, drain, refresh), with the
+	 * serial of the connection that subscribes; its events carry that serial.
+	 */
+	getCursor: (connection: number) => string | undefined;
 	heartbeatTimeoutMs?: number;
 	tokenTimeoutMs?: number;
 	handshakeTimeoutMs?: number;
@@ -349,7 +352,7 @@ export class RealtimeClient {
 				if (this.paused) socket.pause();
 				let cursor: string | undefined;
 				try {
-					cursor = this.options.getCursor();
+					cursor = this.options.getCursor(connection.serial);
 				} catch (error) {
 					// Replaying from the start is safe (duplicates are recognised); a thrown error here
 					// would leave the attempt unsettled and the client never reconnecting.
@@ -441,13 +444,14 @@ export class RealtimeClient {
 			return;
 		}
 		const bytes = Buffer.isBuffer(data) ? data.length : Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data.byteLength;
-		if (this.options.skipEvent && Buffer.isBuffer(data) && data.length >= PEEK_MIN_BYTES && this.skipped(data, this.options.skipEvent)) return;
+		if (this.options.skipEvent && Buffer.isBuffer(data) && data.length >= PEEK_MIN_BYTES && this.skipped(data, this.options.skipEvent, connection.serial)) return;
 		const frame = parseFrame(data.toString());
 		switch (frame.kind) {
 			case 'heartbeat':
 				return;
 			case 'event':
 				frame.event.bytes = bytes;
+				frame.event.connection = connection.serial;
 				this.options.onEvent(frame.event);
 				return;
 			case 'draining':
@@ -463,11 +467,11 @@ export class RealtimeClient {
 	}
 
 	/** A large event nobody wants: handed on from its header, never parsed. */
-	private skipped(data: Buffer, skipEvent: (header: EventHeader, bytes: number) => boolean): boolean {
+	private skipped(data: Buffer, skipEvent: (header: EventHeader, bytes: number) => boolean, serial: number): boolean {
 		const header = peekEventHeader(data);
 		if (!header || header.type === 'heartbeat' || header.type.startsWith('control.') || !skipEvent(header, data.length)) return false;
 		const { id, type, timestamp, cursor, workflowId } = header;
-		this.options.onEvent({ id, type, timestamp, cursor, payload: workflowId === undefined ? {} : { workflowId }, partial: true, bytes: data.length });
+		this.options.onEvent({ id, type, timestamp, cursor, payload: workflowId === undefined ? {} : { workflowId }, partial: true, bytes: data.length, connection: serial });
 		return true;
 	}
 

@@ -25,6 +25,8 @@ export interface KadoaEvent {
 	partial?: true;
 	/** Size of the frame it came in, in bytes (limits per trigger are applied after the header). */
 	bytes?: number;
+	/** Serial of the connection it came on (during a drain or replacement two deliver at once). */
+	connection?: number;
 }
 
 export type Frame =
