@@ -42,7 +42,7 @@ type Runner = (progress: (text: string) => void, ready: (text: string) => void) 
 
 const SCENARIOS: Record<string, Runner> = {
 	throughput: async (progress) => {
-		const kinds = argValue('kinds', 'a,b,c,trigger').split(',') as ClientKind[];
+		const kinds = argValue('kinds', 'a,b,c,d,trigger').split(',') as ClientKind[];
 		const result = await throughput({
 			count: numArg('count', 20_000),
 			rowBytes: numArg('row-bytes', 2_000),

@@ -2,11 +2,15 @@
  * The real Kadoa Trigger node, run through the n8n-faithful test harness, with the counters
  * a benchmark needs. The harness keeps every emission and log line for tests; here they are
  * counted instead of kept, as n8n hands items to an execution and does not hold them.
+ *
+ * The harness's n8n database lives in this process's heap; n8n's is on disk (SQLite or
+ * Postgres). Kept, 20,000 execution rows would be charged to the node's heap and GC, so the
+ * benchmark's n8n does not keep finished executions (benchDatabase).
  */
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { Acknowledger } from '../../nodes/KadoaTrigger/delivery/acknowledger';
-import { TriggerHarness, type Emission, type LogLine, type N8nDatabase, type RunResult } from '../../test/harness/trigger-harness';
+import { N8nDatabase, TriggerHarness, type Emission, type LogLine, type RunResult } from '../../test/harness/trigger-harness';
 import type { SimProcess } from './sim';
 import { nowNs } from './stats';
 
@@ -20,8 +24,17 @@ export interface BenchTriggerOptions {
 	keepLast?: boolean;
 	/** The n8n workflow's id: triggers of different ids are different members of a team connection. */
 	workflowId?: string;
-	/** One n8n database for several triggers (one n8n instance); default one per trigger. */
+	/** One n8n database for several triggers (one n8n instance); default one per trigger (benchDatabase). */
 	db?: N8nDatabase;
+}
+
+/**
+ * An n8n database that deletes an execution when it ends (n8n's EXECUTIONS_DATA_SAVE_ON_SUCCESS
+ * and _ON_ERROR = none), together with its de-duplication key: n8n's own table is not in the
+ * node's heap, so the benchmark does not keep one there either.
+ */
+export function benchDatabase(): N8nDatabase {
+	return new N8nDatabase({ saveExecutions: { success: false, error: false } });
 }
 
 export class BenchTrigger {
@@ -40,7 +53,7 @@ export class BenchTrigger {
 			parameters: options.parameters,
 			execute: options.execute,
 			workflowId: options.workflowId,
-			db: options.db,
+			db: options.db ?? benchDatabase(),
 		});
 		const trigger = new BenchTrigger(harness);
 		// Safe: the first emit comes from a setImmediate scheduled inside trigger(), after this.

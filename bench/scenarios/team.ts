@@ -12,15 +12,15 @@
  * - process CPU time per event over bursts of small events spread round robin over the K
  *   workflows (`acknowledge: emitted`), from the publish request to the last acknowledgement.
  *
- * The K triggers share one n8n database, as the workflows of one n8n instance do.
+ * The K triggers share one n8n database, as the workflows of one n8n instance do (finished
+ * executions not kept: see bench/lib/trigger.ts).
  */
 import { resolveEndpoints } from '../../nodes/KadoaTrigger/realtime/endpoints';
 import { openTeamConnections, teamConnection } from '../../nodes/KadoaTrigger/delivery/team-connection';
-import { N8nDatabase } from '../../test/harness/trigger-harness';
 import { SimProcess, sleep } from '../lib/sim';
 import { fullGc, heapUsed, mb, median, msSince, nowNs, round } from '../lib/stats';
 import { teamWorkflows } from '../lib/team-sim';
-import { BenchTrigger, ackProbe } from '../lib/trigger';
+import { BenchTrigger, ackProbe, benchDatabase } from '../lib/trigger';
 import { until } from '../lib/wait';
 import { wsProbe } from '../lib/ws-probe';
 
@@ -115,7 +115,7 @@ export async function team(options: TeamOptions): Promise<TeamResult> {
 	const ws = wsProbe();
 	const acks = ackProbe();
 	const triggers: BenchTrigger[] = [];
-	const db = new N8nDatabase();
+	const db = benchDatabase();
 	let onEmit: ((at: bigint) => void) | undefined;
 	const activate = (workflowIndex: number, workflowId: string) =>
 		BenchTrigger.activate(sim, {

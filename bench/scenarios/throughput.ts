@@ -3,11 +3,13 @@
  * simulator (POST /__sim/publish {count, rowBytes}) to one subscribed client in this process.
  * Clients, in rotating order per round: (a) raw ws + JSON.parse, (b) (a) + one ack per event
  * over a node:http keep-alive agent with ACK_CONCURRENCY requests at a time, (c) the same over
- * an undici Pool (the transport the node's Acknowledger uses), and the real node through the
- * trigger harness (acknowledge: emitted). Times run from the publish request to the last
- * frame parsed / event emitted / acknowledgement answered.
+ * an undici Pool (the transport the node's Acknowledger uses), (d) (c) inside n8n: a minimal
+ * trigger node through the same harness that emits every parsed frame (lib/minimal-trigger.ts),
+ * and the real node through the trigger harness (acknowledge: emitted). Times run from the
+ * publish request to the last frame parsed / event emitted / acknowledgement answered.
  */
 import { RawClient } from '../lib/raw-client';
+import { MinimalTrigger } from '../lib/minimal-trigger';
 import { SimProcess } from '../lib/sim';
 import { fullGc, median, msSince, nowNs, round, type Figure } from '../lib/stats';
 import { BenchTrigger, ackProbe } from '../lib/trigger';
@@ -17,7 +19,7 @@ import { wsProbe } from '../lib/ws-probe';
 /** The node's Acknowledger sends 8 at a time over one keep-alive agent: (b) gets the same. */
 export const ACK_CONCURRENCY = 8;
 
-export type ClientKind = 'a' | 'b' | 'c' | 'trigger';
+export type ClientKind = 'a' | 'b' | 'c' | 'd' | 'trigger';
 
 export interface RunResult {
 	kind: ClientKind;
@@ -58,8 +60,12 @@ export async function runOnce(sim: SimProcess, kind: ClientKind, count: number, 
 	acks.reset();
 	let raw: RawClient | undefined;
 	let trigger: BenchTrigger | undefined;
+	let minimal: MinimalTrigger | undefined;
 	if (kind === 'trigger') {
 		trigger = await BenchTrigger.activate(sim, { parameters: { acknowledge: 'emitted', output: 'event' } });
+	} else if (kind === 'd') {
+		minimal = await MinimalTrigger.activate(sim, ACK_CONCURRENCY);
+		raw = minimal.client;
 	} else {
 		raw = new RawClient({ apiUrl: sim.apiUrl, realtimeUrl: sim.realtimeUrl, ackConcurrency: kind === 'a' ? 0 : ACK_CONCURRENCY, ackTransport: kind === 'c' ? 'undici' : 'http' });
 		await raw.connect();
@@ -75,6 +81,7 @@ export async function runOnce(sim: SimProcess, kind: ClientKind, count: number, 
 		const client = raw;
 		await until(() => client.events >= count, timeout, `${count} frames`);
 		receiveMs = msSince(t0, client.lastEventNs);
+		if (minimal && minimal.emitted < count) throw new Error(`(d) emitted ${minimal.emitted} of ${count}`);
 		if (kind !== 'a') {
 			await until(() => client.acked + client.ackFailures >= count, timeout, `${count} acks`);
 			ackMs = msSince(t0, client.lastAckNs);
@@ -102,7 +109,8 @@ export async function runOnce(sim: SimProcess, kind: ClientKind, count: number, 
 		unackedAtEnd = state.unacked;
 		failedAcks = state.failedAcks;
 	}
-	await raw?.close();
+	if (minimal) await minimal.close();
+	else await raw?.close();
 	await trigger?.close();
 	return { kind, round: -1, count, receiveMs, ackMs, simBurstMs: burst.ms, frameBytes, unackedAtEnd, failedAcks, cpuUsPerEvent };
 }
@@ -163,6 +171,10 @@ function figuresOf(runs: RunResult[]): Figure[] {
 	if (of('c').length) {
 		figures.push({ scenario, name: `baseline (c): (b) with undici instead of node:http (the node's ack transport): acknowledged/s`, value: round(cAck, 0), unit: 'ev/s', baseline: bAck ? { name: '(b)', value: round(bAck, 0), unit: 'ev/s' } : undefined, ratio: bAck ? cAck / bAck : undefined, note: 'reference' });
 	}
+	const dAck = med('d', 'ack');
+	if (of('d').length) {
+		figures.push({ scenario, name: '(d): (c) inside n8n, a minimal trigger node emitting every frame (same harness): acknowledged/s', value: round(dAck, 0), unit: 'ev/s', baseline: cAck ? { name: '(c)', value: round(cAck, 0), unit: 'ev/s' } : undefined, ratio: cAck ? dAck / cAck : undefined, note: "reference: n8n's own work per emit on top of (c)" });
+	}
 	// Rates drift with the machine's load: compare each trigger run with the baseline run of its own round.
 	const paired = (which: 'receive' | 'ack', base: ClientKind = 'b') =>
 		median(
@@ -179,6 +191,9 @@ function figuresOf(runs: RunResult[]): Figure[] {
 		if (of('c').length) {
 			figures.push({ scenario, name: 'Kadoa Trigger: acknowledged/s, against the same transport', value: round(tAck, 0), unit: 'ev/s', baseline: { name: '(c) raw + undici ack', value: round(cAck, 0), unit: 'ev/s' }, ratio: paired('ack', 'c'), note: 'what the node costs beyond its ack transport' });
 		}
+		if (of('d').length) {
+			figures.push({ scenario, name: "Kadoa Trigger: acknowledged/s, against the same transport inside n8n", value: round(tAck, 0), unit: 'ev/s', baseline: { name: '(d) minimal trigger in n8n', value: round(dAck, 0), unit: 'ev/s' }, ratio: paired('ack', 'd'), note: "what the node costs beyond its transport and n8n's emit" });
+		}
 		const cpu = (kind: ClientKind) => median(of(kind).map((run) => run.cpuUsPerEvent));
 		if (of('b').length) {
 			figures.push({
@@ -189,6 +204,17 @@ function figuresOf(runs: RunResult[]): Figure[] {
 				baseline: { name: '(b) client CPU per event', value: round(cpu('b'), 1), unit: 'µs' },
 				ratio: cpu('trigger') / cpu('b'),
 				note: `(a) ${round(cpu('a'), 1)} µs${of('c').length ? `, (c) ${round(cpu('c'), 1)} µs` : ''}; CPU time is steadier than rates on a shared machine`,
+			});
+		}
+		if (of('d').length) {
+			figures.push({
+				scenario,
+				name: 'Kadoa Trigger: client CPU per event, against (d)',
+				value: round(cpu('trigger'), 1),
+				unit: 'µs',
+				baseline: { name: '(d) client CPU per event', value: round(cpu('d'), 1), unit: 'µs' },
+				ratio: cpu('trigger') / cpu('d'),
+				note: `the node's own share: ${round(cpu('trigger') - cpu('d'), 1)} µs per event`,
 			});
 		}
 		figures.push({ scenario, name: 'Kadoa Trigger: unacknowledged at end (worst run)', value: unacked, unit: 'events', target: '0', met: unacked === 0, note: failed ? `${failed} failed ack request(s)` : undefined });
