@@ -38,7 +38,8 @@
 //  7. SIGTERM leaves no socket open at any simulator and no process behind.
 //  8. events published while n8n is down; restart in the same folder: W1 resubscribes with the
 //     stored cursor (a settled event's), the missed events run once, events replayed because
-//     the stored cursor lags are acknowledged again but never run again, W2 stays off.
+//     the stored cursor lags are acknowledged again; they never run again on n8n 2.x (the node's
+//     de-duplication key), and at most once more on 1.x (README's duplicate window), W2 stays off.
 //  9. SIGTERM again; neither API key nor any access token appears in n8n's debug log or
 //     anywhere under its folder (log, event log, sqlite database).
 // Needs KADOA_E2E_TGZ and a built simulator (test/e2e/run.sh kadoa does both).
@@ -457,20 +458,29 @@ async function main() {
     // n8n saves static data only when an execution starts, so the stored cursor is the one that
     // was settled when the last execution started: it lags behind the events that were still
     // running then (README: Delivery guarantees). It must be a settled event's cursor, never
-    // beyond one; the simulator replays everything after it, and the stored ids must recognise
-    // those events: acknowledged again, never run again.
+    // beyond one; the simulator replays everything after it. Those events were stored as
+    // "started" (their outcome unknown at the last save), which is README's one window for a
+    // duplicate: on n8n 2.x the node's de-duplication key makes n8n refuse the second execution
+    // (acknowledged again, not run); n8n 1.x has no such key, so there such an event may run a
+    // second time (never a third), and is acknowledged again after it.
     assert.ok(doneCursors.includes(resumed.lastCursor), `stored cursor ${resumed.lastCursor} is a settled event's cursor`);
     const lag = done.filter((e) => e.cursor > resumed.lastCursor);
-    log(`restart: the stored cursor lags the last settled event by ${lag.length} event(s) (${lag.map((e) => e.label).join(', ') || 'none'}): replayed, must not run again`);
+    log(`restart: the stored cursor lags the last settled event by ${lag.length} event(s) (${lag.map((e) => e.label).join(', ') || 'none'}): replayed, ${n8n.major >= 2 ? 'must not run again (de-duplication key)' : 'may run once more (n8n 1.x: no de-duplication key)'}`);
     await sleep(2000); // anything replayed by mistake would have run by now
     const all = [...done, ...down];
     const seen = byEvent(sink1);
-    for (const e of all) assert.strictEqual((seen.get(e.id) || []).length, 1, `after restart: event ${e.label} ran ${(seen.get(e.id) || []).length} time(s)`);
+    const runsOf = (e) => (seen.get(e.id) || []).length;
+    for (const e of all) {
+      if (lag.includes(e) && n8n.major < 2) assert.ok(runsOf(e) === 1 || runsOf(e) === 2, `after restart: event ${e.label} (stored as started) ran ${runsOf(e)} time(s): once, or twice on 1.x`);
+      else assert.strictEqual(runsOf(e), 1, `after restart: event ${e.label} ran ${runsOf(e)} time(s)`);
+    }
+    const again = lag.filter((e) => runsOf(e) === 2);
+    if (again.length) log(`restart (n8n 1.x): ${again.map((e) => e.label).join(', ')} ran a second time: README's duplicate window (finished after the last save of the trigger's state)`);
     const acked = tap1.ackCounts();
     for (const e of down) assert.strictEqual(acked.get(e.id), 1, `event ${e.label} acknowledged once`);
     for (const e of done) {
       const expected = lag.includes(e) ? 2 : 1;
-      assert.strictEqual(acked.get(e.id), expected, `event ${e.label} acknowledged ${expected === 2 ? 'again after its replay (not run)' : 'once'}: ${acked.get(e.id)}`);
+      assert.strictEqual(acked.get(e.id), expected, `event ${e.label} acknowledged ${expected === 2 ? 'again after its replay' : 'once'}: ${acked.get(e.id)}`);
     }
     st = await sim1.state();
     assert.strictEqual(st.unacked, 0, 'every event acknowledged after the restart');

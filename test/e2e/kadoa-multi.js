@@ -21,7 +21,9 @@
 //     events, on the same socket (no new connection); an event of C's Kadoa workflow is not
 //     acknowledged within 1 s of reaching n8n (held), is acknowledged later (after the hold; at
 //     most 3 minutes) exactly once, and never runs.
-//  5. at the end: no event ever ran twice or in another workflow; team U acknowledged every event
+//  5. at the end: no event ever ran in another workflow, none twice on n8n 2.x; on 1.x with replay
+//     "all" an event stored as started at the trigger's last save may run again after a restart
+//     (README's duplicate window), at most once per restart, and this is printed; team U acknowledged every event
 //     exactly once; team R acknowledged an event again only after a new connection replayed it
 //     (replay "all" re-sends acknowledged events after the stored cursor; counted and printed);
 //     SIGTERM leaves no socket and no process; no API key or access token in n8n's log or folder.
@@ -91,6 +93,7 @@ async function main() {
     { tag: 'R', replay: 'all' },
   ];
   const events = []; // { id, team, letter, label, wf }
+  const restartStarts = []; // when each restart's `n8n start` began
   let ok = false;
   try {
     const sink = await startSink();
@@ -193,6 +196,7 @@ async function main() {
         for (const team of teams) for (const letter of ['B', 'C']) await n8n.deactivateWorkflow(team.wf[letter]);
       }
       const down = await publishAll(`down${round}`);
+      restartStarts.push(Date.now());
       await t.phase(`restart #${round}: start → readiness`, () => n8n.start());
       if (round === 2) {
         const aEvents = down.filter((ev) => ev.letter === 'A');
@@ -245,10 +249,26 @@ async function main() {
     }
 
     // ------------------------------------------------------------------ 5. the whole run
+    // README's one window for a duplicate: an event whose execution finished after the trigger's
+    // last save (n8n saves its state when an execution starts) is stored as started. On n8n 2.x
+    // the de-duplication key stops a second run; n8n 1.x has none, so where Kadoa sends such an
+    // event again (replay "all": every event after the stored cursor) it runs again, in its own
+    // workflow, once per restart at most. Everything else runs exactly once.
     for (const ev of events) {
-      const runs = runsOf(ev.id).map((r) => whoIs.get(r.body.workflowId));
-      const expected = ev.label.startsWith('orphan') ? [] : [`${ev.team.tag}-${ev.letter}`];
-      c.equal(runs, expected, `whole run: ${ev.label} ran ${expected.length ? 'once in its own workflow' : 'nowhere'}`);
+      const runs = runsOf(ev.id);
+      const where = runs.map((r) => whoIs.get(r.body.workflowId));
+      const own = `${ev.team.tag}-${ev.letter}`;
+      if (ev.label.startsWith('orphan')) {
+        c.equal(where, [], `whole run: ${ev.label} ran nowhere`);
+      } else if (n8n.major < 2 && ev.team.replay === 'all' && runs.length > 1) {
+        c.ok(where.every((w) => w === own), `whole run: ${ev.label} ran only in its own workflow (${where.join(', ')})`);
+        const extra = runs.slice(1).map((r) => r.at);
+        const perRestart = extra.every((at, i) => restartStarts.some((rs) => rs > (i === 0 ? runs[0].at : extra[i - 1]) && rs < at));
+        c.ok(perRestart, `whole run: ${ev.label} ran again (${runs.length} runs) only after restarts, at most once per restart (n8n 1.x: README's duplicate window)`);
+        log(`n8n 1.x, team ${ev.team.tag} (replay ${ev.team.replay}): ${ev.label} ran ${runs.length} times, the extra runs after restarts (stored as started at the last save: README's duplicate window)`);
+      } else {
+        c.equal(where, [own], `whole run: ${ev.label} ran once, in its own workflow`);
+      }
     }
     const unknown = sink.records.filter((r) => !events.some((ev) => r.body && r.body.item && r.body.item.eventId === ev.id));
     c.equal(unknown.length, 0, 'whole run: no execution for an event that was not published');

@@ -100,6 +100,9 @@ function httpJson(baseUrl, method, urlPath, { body, headers = {}, timeoutMs = 15
           ...headers,
         },
         timeout: timeoutMs,
+        // A fresh connection per request: Node's global agent keeps sockets alive, and reusing
+        // one the server is just closing fails with "socket hang up" (seen on a loaded machine).
+        agent: false,
       },
       (res) => {
         const chunks = [];
