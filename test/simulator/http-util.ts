@@ -84,3 +84,16 @@ export function mask(secret: string): string {
 	const shown = Math.min(4, Math.floor(secret.length / 4));
 	return `${secret.slice(0, shown)}…(${secret.length} chars)`;
 }
+
+/** Reads a body of at most `limit` bytes; beyond it answers 413 and returns undefined. */
+export async function readBodyOr413(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer | undefined> {
+	try {
+		return await readBody(req, limit);
+	} catch (err) {
+		if (err instanceof BodyTooLarge) {
+			sendJson(res, 413, { error: `Request body larger than ${limit} bytes` }, { connection: 'close' });
+			return undefined;
+		}
+		throw err;
+	}
+}
