@@ -338,7 +338,7 @@ export class TriggerMember {
 			return;
 		}
 		this.stats.emitted++;
-		logger.debug(`Kadoa: event ${shown(id)} (${safeText(event.type, [], 100)}) emitted with ${items.length} item(s)`, { eventId: id });
+		logger.debug(`Kadoa: event ${shown(id)} (${shown(event.type)}) emitted with ${items.length} item(s)`, { eventId: id });
 		if (manual) {
 			this.manualDelivered = true;
 			if (id !== undefined) this.claimed.delete(id);
@@ -439,8 +439,13 @@ export class TriggerMember {
 
 /** Ids and types come from the wire: bounded and printable in logs and messages. */
 function shown(id: string | undefined): string {
-	return id === undefined ? '(no id)' : safeText(id, [], 100);
+	if (id === undefined) return '(no id)';
+	// Kadoa's ids are short printable ASCII: checked with one test, cleaned only when odd (this
+	// runs for the debug line of every event, whether or not debug logging is on).
+	return PLAIN_ID.test(id) ? id : safeText(id, [], 100);
 }
+
+const PLAIN_ID = /^[\x21-\x7e]{1,100}$/;
 
 function errorText(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);
