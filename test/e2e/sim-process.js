@@ -64,9 +64,16 @@ async function startSimulator({ apiKeys = [], teamId, heartbeatMs, tokenTtlMs, p
         resolve(JSON.parse(line));
       }
     });
-    child.on('exit', (code) => {
+    child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`simulator exited (${code}) before ready: ${fs.readFileSync(logPath, 'utf8')}`));
+      // Only meaningful before ready; after it, the temp folder may already be gone.
+      let log = '';
+      try {
+        log = fs.readFileSync(logPath, 'utf8');
+      } catch {
+        log = '(no log)';
+      }
+      reject(new Error(`simulator exited (${code}) before ready: ${log}`));
     });
   });
   child.stdout.resume();
