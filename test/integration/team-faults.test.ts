@@ -11,6 +11,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { expectNoSecrets } from '../harness/invariants';
+import { seededRandom as random } from '../harness/odd-frames';
 import { Fixture } from '../harness/setup';
 import { waitFor, type RunResult, type TriggerHarness } from '../harness/trigger-harness';
 import type { KadoaSimulator, PublishedEvent, ReplayBehaviour } from '../simulator/simulator';
@@ -20,18 +21,6 @@ const fixture = new Fixture();
 afterEach(() => fixture.teardown());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A small seeded generator (mulberry32): a failing order can be replayed from the printed seed. */
-function random(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 function shuffled<T>(items: T[], next: () => number): T[] {
 	const copy = [...items];
