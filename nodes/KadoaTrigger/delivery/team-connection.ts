@@ -331,7 +331,7 @@ export class TeamConnection {
 			}
 			this.nextRetryDelayMs = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
 			this.logger.info(`Kadoa: fetching events left to run again (next retry in ${Math.round(this.nextRetryDelayMs / 1000)} s if they fail again)`);
-			if (this.client.connectionState === 'connected') this.client.refresh();
+			if (this.client.connectionState === 'connected') this.client.refresh('Kadoa redelivers events left to run again only to a new connection');
 			this.scheduleRetry();
 		}, delay);
 	}
@@ -347,7 +347,7 @@ export class TeamConnection {
 		const delay = Math.max(0, Math.min(REFRESH_DEBOUNCE_MS, this.refreshFirstAsked + REFRESH_MAX_WAIT_MS - now));
 		this.refreshTimer = setTimeout(() => {
 			this.refreshTimer = undefined;
-			if (this.client.connectionState === 'connected') this.client.refresh();
+			if (this.client.connectionState === 'connected') this.client.refresh('a trigger joined that needs events held for it or a replay from its cursor');
 			// Not connected: the next (re)connect subscribes for every registered trigger anyway.
 		}, delay);
 	}

@@ -142,14 +142,14 @@ export class RealtimeClient {
 	 * the cursor asked for then. Used when a trigger joins a shared connection and needs events
 	 * that were held or are behind the connection's position.
 	 */
-	refresh(): void {
+	refresh(reason: string): void {
 		const current = this.current;
 		if (this.state !== 'connected' || !current || this.attemptInFlight) return;
 		current.draining = true;
 		current.replaced = true;
 		clearTimeout(this.reconnectTimer);
 		this.reconnectTimer = undefined;
-		this.log('info', 'Kadoa realtime: opening a replacement connection to replay events for a trigger that joined');
+		this.log('info', `Kadoa realtime: opening a replacement connection (${reason})`);
 		void this.attempt();
 	}
 
