@@ -37,8 +37,10 @@ export const ACK_LOW_WATER = 8;
 export const ACK_FLUSH_MS = 2_000;
 /**
  * How long events that no registered trigger accepts, and acknowledgements at n8n's start-up,
- * are held. n8n 2.41 activates 20 Kadoa workflows within a few seconds of starting and re-adds
- * a re-saved one within milliseconds (BENCHMARKS.md); a minute leaves ample room.
+ * are held. In the end-to-end runs n8n activated its Kadoa workflows one after another within
+ * seconds and re-added a re-saved one at once (kadoa-multi staggers activations 2 s apart under
+ * a 12 s hold); a minute leaves room for large instances. A user option, since only the user
+ * knows their n8n.
  */
 export const DEFAULT_HOLD_MS = 60_000;
 /** Joins are gathered for this long before a replacement connection is opened for them. */
