@@ -150,7 +150,7 @@ export const properties: INodeProperties[] = [
 				typeOptions: { minValue: 0, maxValue: 3600 },
 				default: 60,
 				description:
-					'Events that no active Kadoa Trigger of this n8n accepts (and, while n8n starts, all acknowledgements) wait this long before they are acknowledged, so that a workflow being saved or activated still gets them. Acknowledgements are team-wide in Kadoa.',
+					'Events that no active Kadoa Trigger of this n8n accepts wait this long before they are acknowledged, so that a workflow being saved or activated still gets them. While n8n starts, all acknowledgements wait until no Kadoa Trigger has registered for this long. Acknowledgements are team-wide in Kadoa.',
 			},
 			{
 				displayName: 'Max Executions Awaiting Acknowledgement',

@@ -101,6 +101,46 @@ describe('AckLedger', () => {
 		expect(acked).toEqual(['e1', 'e2']);
 	});
 
+	it('holdUntil (n8n starting): nothing is acknowledged before it, and moving it on keeps them waiting', () => {
+		ledger.holdUntil(now + 10_000);
+		const settled = ledger.open('e1', 't', 'wf-a', 0);
+		ledger.claim('e1', 'A');
+		ledger.settle('e1', 'A', true);
+		// An unclaimed one whose own hold ends inside the window waits for the window too.
+		ledger.review(ledger.open('e2', 't', 'wf-b', now + 2_000));
+		advance(8_000);
+		ledger.holdUntil(now + 10_000);
+		// An earlier time never pulls it back.
+		ledger.holdUntil(now - 5_000);
+		advance(9_999);
+		expect(acked).toEqual([]);
+		expect(settled.notBefore).toBe(0);
+		advance(1);
+		expect(acked).toEqual(['e1', 'e2']);
+		// After the window an entry keeps its own time.
+		ledger.review(ledger.open('e3', 't', 'wf-b', now + 3_000));
+		advance(2_999);
+		expect(acked).toEqual(['e1', 'e2']);
+		advance(1);
+		expect(acked).toEqual(['e1', 'e2', 'e3']);
+		expect(jest.getTimerCount()).toBe(0);
+	});
+
+	it('awaitMember: a joining member that accepts a held event keeps it unacknowledged past its hold until it settles it', () => {
+		ledger.review(ledger.open('e1', 't', 'wf-b', now + 1_000));
+		ledger.review(ledger.open('e2', 't', 'wf-c', now + 1_000));
+		// e3 is left for the next connection by A: judged afresh there, not awaited.
+		ledger.open('e3', 't', 'wf-b', 0);
+		ledger.claim('e3', 'A');
+		ledger.settle('e3', 'A', false);
+		ledger.awaitMember('B', (entry) => entry.workflowId === 'wf-b');
+		expect(ledger.waitingFor('B').map((entry) => entry.id)).toEqual(['e1']);
+		advance(5_000);
+		expect(acked).toEqual(['e2']);
+		ledger.settle('e1', 'B', true);
+		expect(acked).toEqual(['e2', 'e1']);
+	});
+
 	it('close drops what is undecided and leaves no timer', () => {
 		ledger.review(ledger.open('e1', 't', undefined, now + 60_000));
 		expect(jest.getTimerCount()).toBe(1);

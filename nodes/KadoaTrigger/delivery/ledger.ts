@@ -6,6 +6,7 @@
  * in its own mode, never while one of them still works on it or wants it again, and not
  * before its hold ends (a trigger that registers within the hold, at n8n's start-up or after a
  * re-save, still gets it). Events no trigger accepts are held too, then acknowledged.
+ * While n8n starts, nothing is acknowledged before a time that moves on (`holdUntil`).
  */
 
 export interface LedgerEntry {
@@ -29,6 +30,8 @@ export class AckLedger {
 	private readonly entries = new Map<string, LedgerEntry>();
 	private timer?: NodeJS.Timeout;
 	private readonly now: () => number;
+	/** No entry is acknowledged before this time, whenever it was opened (n8n's start-up). */
+	private floor = 0;
 
 	constructor(private readonly options: LedgerOptions) {
 		this.now = options.now ?? Date.now;
@@ -54,6 +57,14 @@ export class AckLedger {
 		return entry;
 	}
 
+	/**
+	 * Nothing is acknowledged before `at` (ms since epoch): entries held now and entries opened
+	 * until then. Only ever moves later.
+	 */
+	holdUntil(at: number): void {
+		this.floor = Math.max(this.floor, at);
+	}
+
 	/** A member accepts the event and will settle it. */
 	claim(id: string, member: string): void {
 		this.entries.get(id)?.waiting.add(member);
@@ -76,6 +87,15 @@ export class AckLedger {
 			if (!acknowledge) entry.blocked = true;
 			this.review(entry);
 		}
+	}
+
+	/**
+	 * A member that joins accepts these unacknowledged entries: none of them is acknowledged
+	 * until it has seen the event again (on the replacement connection it is given) and settled
+	 * it, or has left. Entries left for the next connection are judged afresh there anyway.
+	 */
+	awaitMember(member: string, pick: (entry: LedgerEntry) => boolean): void {
+		for (const entry of this.entries.values()) if (!entry.blocked && pick(entry)) entry.waiting.add(member);
 	}
 
 	/** Entries a member that joins now must still handle. */
@@ -107,8 +127,9 @@ export class AckLedger {
 			// brings it back. Kept only so that a copy on this connection is not acknowledged.
 			return;
 		}
-		if (entry.notBefore > this.now()) {
-			this.schedule(entry.notBefore);
+		const notBefore = Math.max(entry.notBefore, this.floor);
+		if (notBefore > this.now()) {
+			this.schedule(notBefore);
 			return;
 		}
 		this.entries.delete(entry.id);

@@ -12,8 +12,11 @@
  * - A trigger that leaves (deactivation, or the first half of a re-save) stays as a "ghost"
  *   for the hold time: events it would accept are not acknowledged meanwhile, so that the
  *   re-saved trigger still gets them.
- * - At n8n's start-up, acknowledgements wait for the hold too: triggers registering one after
- *   another must not lose an event to a neighbour that registered first.
+ * - At n8n's start-up, acknowledgements wait until no trigger has registered for the hold time:
+ *   triggers registering one after another must not lose an event to a neighbour that
+ *   registered first, however many there are. Replays asked for meanwhile are gathered into
+ *   fewer replacement connections (nothing is acknowledged in that window, so later loses
+ *   nothing).
  */
 import { createHash } from 'node:crypto';
 
@@ -36,18 +39,29 @@ export const ACK_LOW_WATER = 8;
 /** How long close waits for acknowledgements already decided (an ack not sent is not lost). */
 export const ACK_FLUSH_MS = 2_000;
 /**
- * How long events that no registered trigger accepts, and acknowledgements at n8n's start-up,
- * are held. In the end-to-end runs n8n activated its Kadoa workflows one after another within
- * seconds and re-added a re-saved one at once (kadoa-multi staggers activations 2 s apart under
- * a 12 s hold); a minute leaves room for large instances. A user option, since only the user
- * knows their n8n.
+ * How long events that no registered trigger accepts are held, how long a re-saved trigger
+ * counts as still there, and how long n8n's start-up goes on after its latest Kadoa Trigger
+ * registration. Measured in real n8n (BENCHMARKS.md, "Start-up and re-save timings"): a re-save
+ * re-registers within 0.71 s; at start-up two registrations came at most 5.9 s apart, while the
+ * whole start-up took up to 77 s for 100 workflows on a busy 2.x host, which is why the start-up
+ * window slides. A minute is ten times the worst gap. A user option, since only the user knows
+ * their n8n.
  */
 export const DEFAULT_HOLD_MS = 60_000;
 /** Joins are gathered for this long before a replacement connection is opened for them. */
 const REFRESH_DEBOUNCE_MS = 300;
+const REFRESH_MAX_WAIT_MS = 3_000;
+/**
+ * During n8n's start-up: registrations come 0.1-2 s apart for a minute or more on 2.x, each
+ * asking for a replay, and 100 workflows cost up to 71 replacement connections when each was
+ * given its own. Gathered for longer, they cost about one per 10 s of start-up.
+ */
+const STARTUP_REFRESH_DEBOUNCE_MS = 2_000;
+const STARTUP_REFRESH_MAX_WAIT_MS = 10_000;
+/** The start-up window stops sliding after this, should n8n keep re-activating a workflow. */
+const MAX_STARTUP_WINDOW_MS = 30 * 60_000;
 /** The retry delay doubles while runs keep failing, up to this. */
 const MAX_RETRY_DELAY_MS = 60 * 60_000;
-const REFRESH_MAX_WAIT_MS = 3_000;
 
 export interface ConnectionSettings {
 	endpoints: KadoaEndpoints;
@@ -119,6 +133,8 @@ export class TeamConnection {
 	private acksPaused = false;
 	/** The connection's replay position: the subscribe cursor, then the newest event's. */
 	private position: string | undefined;
+	/** n8n's start-up window (ms since epoch): opened and moved on by start-up registrations. */
+	private startupFrom = 0;
 	private startupUntil = 0;
 	private refreshTimer?: NodeJS.Timeout;
 	private refreshFirstAsked = 0;
@@ -215,11 +231,15 @@ export class TeamConnection {
 			if (!member.accepts(entry.type, entry.workflowId)) this.ledger.settle(entry.id, key, true);
 		}
 
+		if (options.startup) this.extendStartup();
+
 		if (!this.started) {
-			if (options.startup) this.startupUntil = Date.now() + this.holdMs;
 			// The first subscribe covers every trigger registered by then.
 			this.started = this.client.start(false);
 		} else if (this.needsReplay(member)) {
+			// Events it accepts that are still unacknowledged stay so until it has seen them
+			// again: the replacement connection may come after their hold.
+			this.ledger.awaitMember(key, (entry) => member.accepts(entry.type, entry.workflowId));
 			options.logger.debug(`Kadoa: joined the team connection; a replacement connection will bring what it still needs (its cursor ${member.cursor ?? 'none'}, the connection's ${this.position ?? 'none'})`);
 			this.requestRefresh();
 		} else {
@@ -342,11 +362,31 @@ export class TeamConnection {
 		return Math.min(MAX_RETRY_DELAY_MS, ...[...this.joined.values()].map((options) => options.retryDelayMs));
 	}
 
+	/**
+	 * n8n activates its workflows one after another at start-up (2.x five at a time, up to 0.8 s
+	 * each on a busy host). Each start-up registration keeps every acknowledgement waiting for
+	 * one more hold, so the hold has to cover the longest gap between two registrations, not the
+	 * whole start-up.
+	 */
+	private extendStartup(): void {
+		const now = Date.now();
+		if (now >= this.startupUntil) {
+			this.startupFrom = now;
+			this.logger.debug(`Kadoa: n8n is starting; acknowledgements wait until no Kadoa Trigger has registered for ${Math.round(this.holdMs / 1000)} s`);
+		}
+		const limit = this.startupFrom + Math.max(this.holdMs, MAX_STARTUP_WINDOW_MS);
+		this.startupUntil = Math.max(this.startupUntil, Math.min(now + this.holdMs, limit));
+		this.ledger.holdUntil(this.startupUntil);
+	}
+
 	private requestRefresh(): void {
 		const now = Date.now();
 		if (!this.refreshTimer) this.refreshFirstAsked = now;
 		clearTimeout(this.refreshTimer);
-		const delay = Math.max(0, Math.min(REFRESH_DEBOUNCE_MS, this.refreshFirstAsked + REFRESH_MAX_WAIT_MS - now));
+		const starting = now < this.startupUntil;
+		const debounce = starting ? STARTUP_REFRESH_DEBOUNCE_MS : REFRESH_DEBOUNCE_MS;
+		const maxWait = starting ? STARTUP_REFRESH_MAX_WAIT_MS : REFRESH_MAX_WAIT_MS;
+		const delay = Math.max(0, Math.min(debounce, this.refreshFirstAsked + maxWait - now));
 		this.refreshTimer = setTimeout(() => {
 			this.refreshTimer = undefined;
 			if (this.client.connectionState === 'connected') this.client.refresh('a trigger joined that needs events held for it or a replay from its cursor');
@@ -408,7 +448,8 @@ export class TeamConnection {
 		for (const member of this.members.values()) if (member.accepts(type, workflowId)) claimed = true;
 		const ghosts = [...this.ghosts].filter(([, ghost]) => accepts(ghost.filter, type, workflowId));
 		// No registered trigger accepts it: held in case one registers (start-up, re-save).
-		const notBefore = claimed || ghosts.length > 0 ? this.startupUntil : now + this.holdMs;
+		// (At start-up the ledger holds every entry anyway, until the window closes.)
+		const notBefore = claimed || ghosts.length > 0 ? 0 : now + this.holdMs;
 		if (!claimed) this.logger.debug(`Kadoa: event ${id} held: no active trigger accepts it${ghosts.length > 0 ? ' (one being re-saved may)' : ''}`, { eventId: id });
 		const entry = this.ledger.open(id, type, workflowId, notBefore);
 		for (const [key] of ghosts) entry.waiting.add(key);
