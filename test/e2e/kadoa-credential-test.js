@@ -20,31 +20,24 @@
 // Needs KADOA_E2E_TGZ and a built simulator (test/e2e/run.sh kadoa-credential-test does both).
 
 const assert = require('assert');
-const fs = require('fs');
-const { installN8n, N8nInstance, makeId } = require('./n8n-instance');
+const { makeId } = require('./n8n-instance');
 const { freePort } = require('./ports');
+const { checkNoSecrets, kadoaScenario } = require('./scenario');
 const { startSimulator } = require('./sim-process');
 const { startSink } = require('./sink');
-const { Timer, printFailureLog, runScenario } = require('./util');
+const { Checks, runScenario } = require('./util');
 
 const NAME = 'kadoa-credential-test';
 const PKG = 'n8n-nodes-kadoa';
 const log = (msg) => console.log(`[${NAME}] ${msg}`);
 
 async function main() {
-  const tgz = process.env.KADOA_E2E_TGZ;
-  if (!tgz || !fs.existsSync(tgz)) throw new Error('KADOA_E2E_TGZ must name the packed package (test/e2e/run.sh kadoa packs it)');
-  const t = new Timer();
-  const { nodeBin, n8nDir } = t.phaseSync('install n8n (install-n8n.sh)', () => installN8n());
   const key = `kadoa-e2e-cred-${makeId()}`;
   const wrongKey = `kadoa-e2e-wrong-${makeId()}`;
-  const n8n = new N8nInstance({ nodeBin, n8nDir, name: NAME, logLevel: process.env.N8N_E2E_LOG_LEVEL || 'debug' });
-  const started = [];
-  let sim;
-  let ok = false;
-  try {
-    sim = await t.phase('simulator', () => startSimulator({ apiKeys: [key], teamId: 'team-e2e-credential' }));
+  await kadoaScenario(NAME, async ({ tgz, t, n8n, started, showOnFailure }) => {
+    const sim = await t.phase('simulator', () => startSimulator({ apiKeys: [key], teamId: 'team-e2e-credential' }));
     started.push(sim);
+    showOnFailure('simulator', sim);
     const sink = await startSink(); // "not Kadoa": answers every request 200 {"ok":true}
     started.push(sink);
     const closed = await freePort(); // nothing listens there
@@ -152,23 +145,11 @@ async function main() {
     // 9. No key in n8n's debug log or under its folder (it is stored encrypted).
     await t.phase('stop (SIGTERM)', () => n8n.stop());
     assert.deepStrictEqual(n8n.leftoverProcesses(), []);
-    const logText = n8n.readLog();
-    for (const [what, secret] of [['API key', key], ['refused key', wrongKey]]) {
-      assert.ok(!logText.includes(secret), `${what} never appears in n8n's log`);
-      assert.deepStrictEqual(n8n.findInFiles(secret), [], `${what} is nowhere on disk in clear`);
-    }
+    const checks = new Checks(NAME);
+    checkNoSecrets(checks, n8n, [['API key', key], ['refused key', wrongKey]]);
+    checks.done();
     log(`${results.length} credential tests through POST /rest/credentials/test`);
-    ok = true;
-  } catch (e) {
-    printFailureLog(n8n, 80);
-    if (sim) console.error(`---- simulator log ----\n${sim.readLog().split('\n').slice(-25).join('\n')}`);
-    throw e;
-  } finally {
-    await n8n.dispose();
-    for (const s of started.reverse()) await (s.close ? s.close() : s.stop());
-    t.print(`${NAME} (n8n ${n8n.version})`);
-  }
-  if (ok) log('PASS');
+  });
 }
 
 runScenario(NAME, module, main);

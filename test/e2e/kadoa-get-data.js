@@ -24,11 +24,12 @@
 
 const fs = require('fs');
 const path = require('path');
-const { installN8n, N8nInstance, makeId } = require('./n8n-instance');
+const { makeId } = require('./n8n-instance');
+const { checkNoSecrets, kadoaScenario, secretsOf } = require('./scenario');
 const { startSimulator } = require('./sim-process');
 const { startSink, sinkNode } = require('./sink');
 const { startTapProxy } = require('./tap-proxy');
-const { Checks, Timer, printFailureLog, runScenario, waitUntil } = require('./util');
+const { Checks, runScenario } = require('./util');
 
 const NAME = 'kadoa-get-data';
 const EXAMPLE = path.resolve(__dirname, '../demo/kadoa-get-data.json');
@@ -73,19 +74,12 @@ function rows(n, tag) {
 }
 
 async function main() {
-  const tgz = process.env.KADOA_E2E_TGZ;
-  if (!tgz || !fs.existsSync(tgz)) throw new Error('KADOA_E2E_TGZ must name the packed package (test/e2e/run.sh kadoa packs it)');
-  const t = new Timer();
   const c = new Checks(NAME);
-  const { nodeBin, n8nDir } = t.phaseSync('install n8n (install-n8n.sh)', () => installN8n());
   const key = `kadoa-e2e-getdata-${makeId()}`;
-  const n8n = new N8nInstance({ nodeBin, n8nDir, name: NAME, logLevel: process.env.N8N_E2E_LOG_LEVEL || 'debug' });
-  const started = [];
-  let sim;
-  let ok = false;
-  try {
-    sim = await t.phase('simulator', () => startSimulator({ apiKeys: [key], teamId: 'team-e2e-get-data' }));
+  await kadoaScenario(NAME, async ({ tgz, t, n8n, started, showOnFailure }) => {
+    const sim = await t.phase('simulator', () => startSimulator({ apiKeys: [key], teamId: 'team-e2e-get-data' }));
     started.push(sim);
+    showOnFailure('simulator', sim);
     const tap = await startTapProxy({ targetPort: sim.port });
     started.push(tap);
     const sink = await startSink();
@@ -175,24 +169,10 @@ async function main() {
     c.equal(stop.forced, false, 'n8n exited on SIGTERM');
     await sim.waitForState((s) => s.openSockets === 0, { timeoutMs: 5000, what: 'no socket after SIGTERM' }).catch((e) => c.ok(false, e.message));
     c.equal(n8n.leftoverProcesses(), [], 'no process left');
-    const logText = n8n.readLog();
     c.ok(tap.tokens.length >= 1, `access tokens recorded (${tap.tokens.length})`);
-    for (const [what, secret] of [['API key', key], ...tap.tokens.map((tk, i) => [`access token #${i + 1}`, tk])]) {
-      c.ok(!logText.includes(secret), `${what} not in n8n's log`);
-      c.equal(n8n.findInFiles(secret), [], `${what} nowhere on disk in clear`);
-    }
+    checkNoSecrets(c, n8n, secretsOf(key, tap));
     c.done();
-    ok = true;
-  } catch (e) {
-    printFailureLog(n8n, 80);
-    if (sim) console.error(`---- simulator log ----\n${sim.readLog().split('\n').slice(-20).join('\n')}`);
-    throw e;
-  } finally {
-    await n8n.dispose();
-    for (const s of started.reverse()) await (s.close ? s.close() : s.stop());
-    t.print(`${NAME} (n8n ${n8n.version})`);
-  }
-  if (ok) log('PASS');
+  });
 }
 
 runScenario(NAME, module, main);

@@ -31,15 +31,14 @@
 // Needs KADOA_E2E_TGZ and a built simulator (test/e2e/run.sh kadoa-multi does both).
 
 const assert = require('assert');
-const fs = require('fs');
-const { installN8n, N8nInstance, makeId } = require('./n8n-instance');
+const { makeId } = require('./n8n-instance');
+const { checkNoSecrets, kadoaScenario, secretsOf, triggerToSinkWorkflow } = require('./scenario');
 const { startSimulator } = require('./sim-process');
-const { startSink, sinkNode } = require('./sink');
+const { startSink } = require('./sink');
 const { startTapProxy } = require('./tap-proxy');
-const { Checks, Timer, printFailureLog, runScenario, waitUntil } = require('./util');
+const { Checks, runScenario, waitUntil } = require('./util');
 
 const NAME = 'kadoa-multi';
-const NODE_TYPE = 'n8n-nodes-kadoa.kadoaTrigger';
 const KADOA_WORKFLOWS = { A: '6650a1f2c3d4e5f60718293a', B: '6650a1f2c3d4e5f60718293b', C: '6650a1f2c3d4e5f60718293c' };
 const LETTERS = ['A', 'B', 'C'];
 const HOLD_S = 12; // Hold Unclaimed Events: long enough for round 2's staggered activations
@@ -50,52 +49,32 @@ const log = (msg) => console.log(`[${NAME}] ${msg}`);
 
 /** Kadoa Trigger (one Kadoa workflow) → HTTP Request POST {executionId, workflowId, item} → sink. */
 function workflow({ id, name, sinkUrl, credential, kadoaWorkflowId }) {
-  return {
+  return triggerToSinkWorkflow({
     id,
     name,
-    nodes: [
-      {
-        id: 'kad0a000-0000-4000-8000-00000000a001',
-        name: 'Kadoa Trigger',
-        type: NODE_TYPE,
-        typeVersion: 1,
-        position: [0, 0],
-        parameters: {
-          events: ['workflow_data_change'],
-          workflowIds: [kadoaWorkflowId],
-          acknowledge: 'executionFinished',
-          output: 'event',
-          options: { unclaimedHold: HOLD_S },
-        },
-        credentials: { kadoaApi: { id: credential.id, name: credential.name } },
-      },
-      sinkNode({
-        id: 'kad0a000-0000-4000-8000-00000000a002',
-        sinkUrl,
-        jsonBody: '={{ JSON.stringify({ executionId: $execution.id, workflowId: $workflow.id, item: $json }) }}',
-      }),
-    ],
-    connections: { 'Kadoa Trigger': { main: [[{ node: 'Post to sink', type: 'main', index: 0 }]] } },
-    settings: { executionOrder: 'v1' },
-  };
+    sinkUrl,
+    credential,
+    triggerNodeId: 'kad0a000-0000-4000-8000-00000000a001',
+    sinkNodeId: 'kad0a000-0000-4000-8000-00000000a002',
+    parameters: {
+      events: ['workflow_data_change'],
+      workflowIds: [kadoaWorkflowId],
+      acknowledge: 'executionFinished',
+      output: 'event',
+      options: { unclaimedHold: HOLD_S },
+    },
+  });
 }
 
 async function main() {
-  const tgz = process.env.KADOA_E2E_TGZ;
-  if (!tgz || !fs.existsSync(tgz)) throw new Error('KADOA_E2E_TGZ must name the packed package (test/e2e/run.sh kadoa packs it)');
-  const t = new Timer();
   const c = new Checks(NAME);
-  const { nodeBin, n8nDir } = t.phaseSync('install n8n (install-n8n.sh)', () => installN8n());
-  const n8n = new N8nInstance({ nodeBin, n8nDir, name: NAME, logLevel: process.env.N8N_E2E_LOG_LEVEL || 'debug' });
-  const started = [];
   const teams = [
     { tag: 'U', replay: 'unacked' },
     { tag: 'R', replay: 'all' },
   ];
   const events = []; // { id, team, letter, label, wf }
   const restartStarts = []; // when each restart's `n8n start` began
-  let ok = false;
-  try {
+  await kadoaScenario(NAME, async ({ tgz, t, n8n, started, showOnFailure }) => {
     const sink = await startSink();
     started.push(sink);
     sink.respondWith(() => ({ status: 200, body: { ok: true }, delayMs: SINK_DELAY_MS }));
@@ -103,6 +82,7 @@ async function main() {
       team.key = `kadoa-e2e-multi-${team.tag}-${makeId()}`;
       team.sim = await startSimulator({ apiKeys: [team.key], teamId: `team-e2e-multi-${team.tag}`, heartbeatMs: 1000, env: { KADOA_SIM_REPLAY: team.replay } });
       started.push(team.sim);
+      showOnFailure(`simulator ${team.tag}`, team.sim);
       team.tap = await startTapProxy({ targetPort: team.sim.port });
       started.push(team.tap);
       team.credential = { id: makeId(), name: `Kadoa team ${team.tag}`, type: 'kadoaApi', data: { apiKey: team.key, apiUrl: team.tap.apiUrl, realtimeUrl: team.tap.realtimeUrl } };
@@ -298,25 +278,9 @@ async function main() {
     c.equal(stop.forced, false, 'n8n exited on SIGTERM');
     for (const team of teams) await team.sim.waitForState((s) => s.openSockets === 0, { timeoutMs: 5000, what: `team ${team.tag}: no socket after SIGTERM` });
     assert.deepStrictEqual(n8n.leftoverProcesses(), []);
-    const logText = n8n.readLog();
-    for (const team of teams) {
-      for (const [what, secret] of [['API key', team.key], ...team.tap.tokens.map((tk, i) => [`access token #${i + 1}`, tk])]) {
-        c.ok(!logText.includes(secret), `team ${team.tag}: ${what} not in n8n's log`);
-        c.equal(n8n.findInFiles(secret), [], `team ${team.tag}: ${what} nowhere on disk in clear`);
-      }
-    }
+    checkNoSecrets(c, n8n, teams.flatMap((team) => secretsOf(team.key, team.tap, `team ${team.tag}: `)));
     c.done();
-    ok = true;
-  } catch (e) {
-    printFailureLog(n8n, 60);
-    for (const team of teams) if (team.sim) console.error(`---- simulator ${team.tag} log ----\n${team.sim.readLog().split('\n').slice(-20).join('\n')}`);
-    throw e;
-  } finally {
-    await n8n.dispose();
-    for (const s of started.reverse()) await (s.close ? s.close() : s.stop());
-    t.print(`${NAME} (n8n ${n8n.version})`);
-  }
-  if (ok) log('PASS');
+  }, { failureLogLines: 60 });
 }
 
 runScenario(NAME, module, main);

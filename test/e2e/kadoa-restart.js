@@ -35,15 +35,14 @@
 // Needs KADOA_E2E_TGZ and a built simulator (test/e2e/run.sh kadoa-restart does both).
 
 const assert = require('assert');
-const fs = require('fs');
-const { installN8n, N8nInstance, makeId } = require('./n8n-instance');
+const { makeId } = require('./n8n-instance');
+const { checkNoSecrets, kadoaScenario, secretsOf, triggerToSinkWorkflow } = require('./scenario');
 const { startSimulator } = require('./sim-process');
-const { startSink, sinkNode } = require('./sink');
+const { startSink } = require('./sink');
 const { startTapProxy } = require('./tap-proxy');
-const { Checks, Timer, printFailureLog, runScenario, waitUntil } = require('./util');
+const { Checks, runScenario, waitUntil } = require('./util');
 
 const NAME = 'kadoa-restart';
-const NODE_TYPE = 'n8n-nodes-kadoa.kadoaTrigger';
 const TRIGGER_NODE_ID = 'kad0a000-0000-4000-8000-00000000b001';
 const HOLD_S = 3; // Hold Unclaimed Events: acknowledgements at start-up wait this long (default 60 s)
 
@@ -51,48 +50,27 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (msg) => console.log(`[${NAME}] ${msg}`);
 
 function workflow({ id, name, sinkUrl, credential, acknowledge, options = {} }) {
-  return {
+  return triggerToSinkWorkflow({
     id,
     name,
-    nodes: [
-      {
-        id: TRIGGER_NODE_ID,
-        name: 'Kadoa Trigger',
-        type: NODE_TYPE,
-        typeVersion: 1,
-        position: [0, 0],
-        parameters: { events: ['workflow_data_change'], acknowledge, output: 'event', options: { unclaimedHold: HOLD_S, ...options } },
-        credentials: { kadoaApi: { id: credential.id, name: credential.name } },
-      },
-      sinkNode({
-        id: 'kad0a000-0000-4000-8000-00000000b002',
-        sinkUrl,
-        jsonBody: '={{ JSON.stringify({ executionId: $execution.id, workflowId: $workflow.id, item: $json }) }}',
-      }),
-    ],
-    connections: { 'Kadoa Trigger': { main: [[{ node: 'Post to sink', type: 'main', index: 0 }]] } },
-    settings: { executionOrder: 'v1' },
-  };
+    sinkUrl,
+    credential,
+    triggerNodeId: TRIGGER_NODE_ID,
+    sinkNodeId: 'kad0a000-0000-4000-8000-00000000b002',
+    parameters: { events: ['workflow_data_change'], acknowledge, output: 'event', options: { unclaimedHold: HOLD_S, ...options } },
+  });
 }
 
 async function main() {
-  const tgz = process.env.KADOA_E2E_TGZ;
-  if (!tgz || !fs.existsSync(tgz)) throw new Error('KADOA_E2E_TGZ must name the packed package (test/e2e/run.sh kadoa packs it)');
-  const t = new Timer();
   const c = new Checks(NAME);
-  const { nodeBin, n8nDir } = t.phaseSync('install n8n (install-n8n.sh)', () => installN8n());
-  const n8n = new N8nInstance({ nodeBin, n8nDir, name: NAME, logLevel: process.env.N8N_E2E_LOG_LEVEL || 'debug' });
-  const started = [];
-  const sims = {};
-  let ok = false;
-  try {
+  await kadoaScenario(NAME, async ({ tgz, t, n8n, started, showOnFailure }) => {
     // One team (simulator + proxy + credential + sink) per workflow: acks cannot mix.
     const teams = {};
     for (const k of ['F', 'S1', 'S2']) {
       const key = `kadoa-e2e-restart-${k}-${makeId()}`;
       const sim = await startSimulator({ apiKeys: [key], teamId: `team-e2e-restart-${k}`, heartbeatMs: 1000 });
       started.push(sim);
-      sims[k] = sim;
+      showOnFailure(`simulator ${k}`, sim);
       const tap = await startTapProxy({ targetPort: sim.port });
       const sink = await startSink();
       started.push(tap, sink);
@@ -265,25 +243,9 @@ async function main() {
       c.equal(st.duplicateAcks, 0, `${k}: no event acknowledged twice`);
       c.equal(st.unacked, 0, `${k}: every event acknowledged in the end`);
     }
-    const logText = n8n.readLog();
-    for (const [k, team] of Object.entries(teams)) {
-      for (const [what, secret] of [[`API key ${k}`, team.key], ...team.tap.tokens.map((tk, i) => [`${k} access token #${i + 1}`, tk])]) {
-        c.ok(!logText.includes(secret), `${what} not in n8n's log`);
-        c.equal(n8n.findInFiles(secret), [], `${what} nowhere on disk in clear`);
-      }
-    }
+    checkNoSecrets(c, n8n, Object.entries(teams).flatMap(([k, team]) => secretsOf(team.key, team.tap, `${k} `)));
     c.done();
-    ok = true;
-  } catch (e) {
-    printFailureLog(n8n, 80);
-    for (const [k, sim] of Object.entries(sims)) console.error(`---- simulator ${k} log ----\n${sim.readLog().split('\n').slice(-20).join('\n')}`);
-    throw e;
-  } finally {
-    await n8n.dispose();
-    for (const s of started.reverse()) await (s.close ? s.close() : s.stop());
-    t.print(`${NAME} (n8n ${n8n.version})`);
-  }
-  if (ok) log('PASS');
+  });
 }
 
 runScenario(NAME, module, main);

@@ -157,6 +157,23 @@ describe.each<ReplayBehaviour>(['all', 'unacked'])('many triggers on one team (r
 		expect(t.sim.openSocketCount()).toBe(1);
 	});
 
+	it('a trigger whose activation fails while the connection is down leaves nothing waiting for it: its held event is acknowledged after the hold', async () => {
+		const t = await team(2, replay);
+		const [a, b] = t.kadoaWorkflows;
+		await t.activate(a);
+		await t.sim.waitFor(() => t.sim.subscribes.length >= 1);
+		const forB = t.sim.publishDataChange({ workflowId: b });
+		await sleep(200);
+		// The connection is lost and cannot come back for a while.
+		t.sim.failTokenRequests(2);
+		t.sim.dropAll();
+		await sleep(100);
+		// A person activates B meanwhile: it fails at once (nothing connected) and is not registered.
+		await expect(t.activate(b, { activationMode: 'activate' })).rejects.toThrow();
+		await t.sim.waitFor(() => t.sim.isAcked(forB.id), 15_000, 'the held event acknowledged once the connection is back');
+		expect(t.current(a).eventIds()).toEqual([]);
+	});
+
 	it('a neighbour that filters an event never cancels the retry of the trigger whose run failed (executionSucceeded)', async () => {
 		const t = await team(2, replay);
 		const [a, b] = t.kadoaWorkflows;

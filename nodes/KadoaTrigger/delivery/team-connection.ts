@@ -258,6 +258,9 @@ export class TeamConnection {
 		}
 		if (failure === undefined) return;
 		this.remove(member);
+		// Not registered after all: what waited for it (held for its ghost, or awaited since it
+		// joined) waits no longer, as if it had never come.
+		this.ledger.settleAll(key, true);
 		if (this.members.size === 0 || this.client.connectionState === 'closed') await this.close();
 		throw failure;
 	}
