@@ -41,6 +41,12 @@
 //     stalled more than maxStalledCount", never re-run); the late outcome neither acknowledges
 //     again nor runs the event again. An event emitted while no worker ran waits in Redis and
 //     runs once after the restart, acked after it finished.
+//  4b. no worker for longer than the Execution Timeout: an event's job waits in Redis; the node
+//     gives up on its outcome and fetches it again after Retry Failed Events After; n8n enqueues
+//     a second execution and deletes the waiting one (same de-duplication key, status "new":
+//     execution-persistence.js reclaimTombstone); nothing is acknowledged meanwhile. Once a
+//     worker is back the older job finds no execution ("Worker failed to find data"), the newer
+//     one runs, once, and the event is acknowledged after it finished.
 //  5. worker stops and starts never touch the trigger: one connection and one subscribe, plus one
 //     replacement connection per retry the node logged ("fetching events left to run again"),
 //     one token exchange each; every event acknowledged, none twice.
@@ -417,8 +423,40 @@ async function main() {
     assert.strictEqual(recordsOf(sink, k1).length, 1, 'the killed execution is not run again');
     assert.strictEqual(tap.ackCounts().get(k1.id), 1, 'the late outcome does not acknowledge again');
 
+    // ---------------------------------------------------------------- 4b. a job waits in Redis past Execution Timeout
+    const idleStop = await t.phase('worker SIGTERM (idle)', () => n8n.stopWorker());
+    assert.strictEqual(idleStop.code, 0, 'the idle worker exits 0 on SIGTERM');
+    const mMark3 = n8n.logMark();
+    const enqueuedSince = () => [...n8n.readLog().slice(mMark3).matchAll(/Enqueued execution (\d+)/g)].map((m) => m[1]);
+    const w1 = await publishChange(sim, 'long-queued');
+    await waitUntil(() => enqueuedSince().length >= 1, { what: 'the main enqueued long-queued' });
+    const [w1First] = enqueuedSince();
+    const gaveUpW = new RegExp(`no outcome for the execution of event ${w1.id} within ${EXECUTION_TIMEOUT_S} s; leaving it unacknowledged so that it runs again`);
+    await t.phase('long-queued: node gives up after Execution Timeout', () => n8n.waitForLog(gaveUpW, { timeoutMs: (EXECUTION_TIMEOUT_S + 15) * 1000 }));
+    await t.phase('long-queued: fetched again, n8n enqueues its replacement', () =>
+      waitUntil(() => enqueuedSince().length >= 2, { timeoutMs: (RETRY_DELAY_S + 30) * 1000, what: 'a second execution of long-queued enqueued' }),
+    );
+    const w1Second = enqueuedSince()[1];
+    assert.ok(!tap.ackCounts().get(w1.id), 'long-queued: not acknowledged while its job waits in Redis');
+    assert.ok(!/Scheduled execution skipped: duplicate deduplication key/.test(n8n.readLog().slice(mMark3)), 'long-queued: n8n does not refuse the retry of a waiting execution');
+    const waitingLong = bullJobs(redis, 'wait').map((j) => String(j.executionId));
+    log(`long-queued: executions ${w1First} then ${w1Second} enqueued with no worker; Redis wait ${JSON.stringify(waitingLong)}`);
+    assert.ok([w1First, w1Second].every((x) => waitingLong.includes(x)), 'long-queued: both jobs wait in Redis');
+    const restart3 = await t.phase('worker start (after a stop longer than Execution Timeout)', () => n8n.startWorker());
+    await t.phase('long-queued runs after the restart, acknowledged after it finished', () =>
+      waitDelivered(sink, tap, [w1], 'long-queued', (EXECUTION_TIMEOUT_S + 40) * 1000),
+    );
+    await sleep(3000); // a run of the older job, or a second ack, would be in by now
+    {
+      const { rec, ack } = assertOnceAckedAfter(sink, tap, w1, 'long-queued');
+      assert.notStrictEqual(String(rec.body.executionId), w1First, 'long-queued: the older execution did not run (n8n replaced it: same de-duplication key, still "new")');
+      assert.strictEqual(rec.sender && rec.sender.pid, restart3.pid, 'long-queued ran on the restarted worker');
+      assert.ok(n8n.readWorkerLog().includes(`Worker failed to find data for execution ${w1First}`), `long-queued: the worker dropped the older job (execution ${w1First} was replaced)`);
+      log(`long-queued: execution ${rec.body.executionId} ran +${rec.at - w1.publishedAt} ms after publish, acked +${ack.at - w1.publishedAt} ms; the older job (execution ${w1First}) found no execution`);
+    }
+
     // ---------------------------------------------------------------- 5. totals
-    const all = [...batch, e1, ...queuedT, k1, k2];
+    const all = [...batch, e1, ...queuedT, k1, k2, w1];
     for (const e of all) {
       assert.strictEqual(recordsOf(sink, e).length, 1, `${e.label} ran once`);
       assert.strictEqual(tap.ackCounts().get(e.id), 1, `${e.label} acknowledged once`);
